@@ -1,0 +1,278 @@
+"""Messages of the venue protocol: order entry, execution reports, session and market data.
+
+Every message is an immutable value object. Prices are integers in units of ``1 / PRICE_SCALE``
+of the currency (as in ITCH-style feeds), so books, fills and cash reconcile exactly with no
+floating-point drift; use :func:`to_price` and :func:`format_price` at the edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+PRICE_SCALE = 10_000
+
+
+def to_price(text: str | float | Decimal) -> int:
+    """Parse a decimal price into integer price units; raise ValueError if it needs more precision."""
+    try:
+        units = Decimal(str(text)) * PRICE_SCALE
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not units.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    if units != units.to_integral_value():
+        raise ValueError(f"finer than 1/{PRICE_SCALE}: {text!r}")
+    return int(units)
+
+
+def format_price(units: int, decimals: int = 2) -> str:
+    """Render integer price units as a decimal string with at least ``decimals`` places."""
+    text = str(Decimal(units) / PRICE_SCALE)
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    return f"{whole}.{frac.ljust(decimals, '0')}" if decimals or frac else whole
+
+
+class Side(str, Enum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy, -1 for a sell: the sign of the position change."""
+        return 1 if self is Side.BUY else -1
+
+
+class OrdType(str, Enum):
+    LIMIT = "limit"
+    MARKET = "market"
+
+
+class TimeInForce(str, Enum):
+    GTC = "gtc"
+    IOC = "ioc"
+    FOK = "fok"
+
+
+class ExecType(str, Enum):
+    NEW = "new"
+    PARTIAL_FILL = "partial_fill"
+    FILL = "fill"
+    CANCELLED = "cancelled"
+    REPLACED = "replaced"
+    REJECTED = "rejected"
+
+
+class OrdStatus(str, Enum):
+    NEW = "new"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (OrdStatus.FILLED, OrdStatus.CANCELLED, OrdStatus.REJECTED)
+
+
+class RejectReason(str, Enum):
+    UNKNOWN_SYMBOL = "unknown_symbol"
+    BAD_QUANTITY = "bad_quantity"  # not positive, or not a multiple of the lot
+    PRICE_OFF_TICK = "price_off_tick"
+    PRICE_OUTSIDE_BAND = "price_outside_band"
+    MISSING_PRICE = "missing_price"  # a limit order without a price
+    UNKNOWN_ORDER = "unknown_order"
+    DUPLICATE_CLORDID = "duplicate_clordid"
+    MARKET_HALTED = "market_halted"
+    MARKET_CLOSED = "market_closed"
+    NOT_LOGGED_ON = "not_logged_on"
+    BAD_CREDENTIALS = "bad_credentials"
+    STALE_NONCE = "stale_nonce"  # a replayed logon
+    SEQUENCE_GAP = "sequence_gap"
+    THROTTLED = "throttled"  # injected reject storm, or venue rate limit
+    NO_LIQUIDITY = "no_liquidity"  # FOK not fully fillable, market order into an empty book
+
+
+class Phase(str, Enum):
+    PRE_OPEN = "pre_open"
+    CONTINUOUS = "continuous"
+    HALTED = "halted"
+    CLOSED = "closed"
+
+
+# --- order entry: client to venue ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    cl_ord_id: str
+    symbol: str
+    side: Side
+    qty: int
+    ord_type: OrdType = OrdType.LIMIT
+    price: int | None = None  # price units; None for a market order
+    tif: TimeInForce = TimeInForce.GTC
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceOrder:
+    """Change quantity and/or price. Quantity down at the same price keeps time priority."""
+
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    symbol: str
+    qty: int
+    price: int | None
+
+
+# --- order entry: venue to client ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionReport:
+    exec_id: str  # unique per venue, increasing
+    order_id: str  # the venue's id for the order; stable across replaces
+    cl_ord_id: str  # the client id this report answers
+    orig_cl_ord_id: str | None
+    symbol: str
+    side: Side
+    exec_type: ExecType
+    status: OrdStatus
+    order_qty: int
+    price: int | None
+    last_qty: int = 0
+    last_price: int = 0
+    cum_qty: int = 0
+    leaves_qty: int = 0
+    reason: RejectReason | None = None
+    text: str = ""
+    time: float = 0.0  # venue time, seconds
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReject:
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    symbol: str
+    reason: RejectReason
+    time: float = 0.0
+
+
+# --- session layer ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Logon:
+    account: str
+    signature: str  # HMAC of the nonce under the account's secret, hex
+    nonce: int  # strictly increasing per account: a replayed logon is refused
+    heartbeat_interval: float = 1.0
+    cancel_on_disconnect: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LogonAck:
+    session_id: str
+    heartbeat_interval: float
+
+
+@dataclass(frozen=True, slots=True)
+class LogonReject:
+    reason: RejectReason
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Logout:
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One message on an order-entry session, numbered by its sender (1, 2, 3, ...)."""
+
+    seq: int
+    body: object
+
+
+# --- market data --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Top of book. A side with no orders has price 0 and size 0."""
+
+    symbol: str
+    seq: int
+    bid_price: int
+    bid_qty: int
+    ask_price: int
+    ask_qty: int
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class TradePrint:
+    symbol: str
+    seq: int
+    price: int
+    qty: int
+    aggressor: Side
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class Depth:
+    """Top N levels of each side as (price, qty) pairs, best first."""
+
+    symbol: str
+    seq: int
+    bids: tuple[tuple[int, int], ...]
+    asks: tuple[tuple[int, int], ...]
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class TradingStatus:
+    symbol: str
+    seq: int
+    phase: Phase
+    reason: str
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRequest:
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The full state of one symbol's channel as of ``seq``: the next incremental is ``seq + 1``."""
+
+    symbol: str
+    seq: int
+    phase: Phase
+    bids: tuple[tuple[int, int], ...]
+    asks: tuple[tuple[int, int], ...]
+    last_price: int
+    time: float
+    reference_price: int = 0
+    levels: int = field(default=10)
+
+
+MarketData = Quote | TradePrint | Depth | TradingStatus | Snapshot
