@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 
 PRICE_SCALE = 10_000
 
@@ -35,7 +35,7 @@ def format_price(units: int, decimals: int = 2) -> str:
     return f"{whole}.{frac.ljust(decimals, '0')}" if decimals or frac else whole
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     BUY = "buy"
     SELL = "sell"
 
@@ -45,18 +45,18 @@ class Side(str, Enum):
         return 1 if self is Side.BUY else -1
 
 
-class OrdType(str, Enum):
+class OrdType(StrEnum):
     LIMIT = "limit"
     MARKET = "market"
 
 
-class TimeInForce(str, Enum):
+class TimeInForce(StrEnum):
     GTC = "gtc"
     IOC = "ioc"
     FOK = "fok"
 
 
-class ExecType(str, Enum):
+class ExecType(StrEnum):
     NEW = "new"
     PARTIAL_FILL = "partial_fill"
     FILL = "fill"
@@ -65,7 +65,7 @@ class ExecType(str, Enum):
     REJECTED = "rejected"
 
 
-class OrdStatus(str, Enum):
+class OrdStatus(StrEnum):
     NEW = "new"
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
@@ -77,7 +77,7 @@ class OrdStatus(str, Enum):
         return self in (OrdStatus.FILLED, OrdStatus.CANCELLED, OrdStatus.REJECTED)
 
 
-class RejectReason(str, Enum):
+class RejectReason(StrEnum):
     UNKNOWN_SYMBOL = "unknown_symbol"
     BAD_QUANTITY = "bad_quantity"  # not positive, or not a multiple of the lot
     PRICE_OFF_TICK = "price_off_tick"
@@ -95,7 +95,7 @@ class RejectReason(str, Enum):
     NO_LIQUIDITY = "no_liquidity"  # FOK not fully fillable, market order into an empty book
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     PRE_OPEN = "pre_open"
     CONTINUOUS = "continuous"
     HALTED = "halted"
@@ -139,7 +139,10 @@ class ReplaceOrder:
 
 @dataclass(frozen=True, slots=True)
 class ExecutionReport:
-    exec_id: str  # unique per venue, increasing
+    """A change to one order. ``exec_seq`` numbers an account's reports 1, 2, 3, ... across all of its
+    sessions, so a client that logs on again with ``resume_from`` gets exactly the reports it missed."""
+
+    exec_seq: int
     order_id: str  # the venue's id for the order; stable across replaces
     cl_ord_id: str  # the client id this report answers
     orig_cl_ord_id: str | None
@@ -164,6 +167,7 @@ class CancelReject:
     orig_cl_ord_id: str
     symbol: str
     reason: RejectReason
+    exec_seq: int = 0  # shares the account's report numbering with ExecutionReport
     time: float = 0.0
 
 
@@ -177,12 +181,16 @@ class Logon:
     nonce: int  # strictly increasing per account: a replayed logon is refused
     heartbeat_interval: float = 1.0
     cancel_on_disconnect: bool = False
+    resume_from: int = 0  # last exec_seq the client processed; the venue replays every later report
 
 
 @dataclass(frozen=True, slots=True)
 class LogonAck:
+    """Sent after the replay of missed reports, so a client that sees it is up to date."""
+
     session_id: str
     heartbeat_interval: float
+    last_exec_seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)
