@@ -1,0 +1,1 @@
+"""Turns a behave run into a certification summary."""
