@@ -29,7 +29,9 @@ class _Handle:
 class SimTimer:
     """Runs callbacks at simulated times; ``wrap`` lets the harness charge their compute time."""
 
-    def __init__(self, env: simpy.Environment, wrap: Callable[[Callable[[], None]], None] | None = None) -> None:
+    def __init__(
+        self, env: simpy.Environment, wrap: Callable[[Callable[[], None]], None] | None = None
+    ) -> None:
         self._env = env
         self._wrap = wrap
 
