@@ -17,7 +17,7 @@ Feature: Matching orders by price, then time
       | B1    | S2     | 10.01 | 100 |
       | B1    | S3     | 10.01 | 50  |
       | B1    | S1     | 10.02 | 30  |
-    And the ACME book shows 70 offered at 10.02 and nothing bid
+    And the ACME book shows nothing bid and 70 at 10.02 offered
 
   Scenario: A market order takes whatever liquidity there is and never rests
     Given these orders rest in the ACME book:

@@ -23,7 +23,7 @@ Feature: The exchange refuses orders that break its rules, and says why
     Given the client has sent a buy of 100 ACME at 50.00 as order A1
     When the client sends a buy of 100 ACME at 49.99 as order A1
     Then the second order is rejected with reason "duplicate_clordid"
-    And the first order A1 still rests in the ACME book
+    And the ACME book shows 100 at 50.00 bid and nothing offered
 
   Scenario: Cancelling an order the exchange does not know is refused
     When the client cancels order NOPE

@@ -1,0 +1,19 @@
+"""Custom step parameter types shared by every step module (registered once, on import)."""
+
+from __future__ import annotations
+
+import parse
+from behave import register_type
+
+
+@parse.with_pattern(r"\d+(?:\.\d+)?")
+def parse_price(text: str) -> str:
+    return text
+
+
+@parse.with_pattern(r"buys|sells|buy|sell")
+def parse_side(text: str) -> str:
+    return "buy" if text.startswith("buy") else "sell"
+
+
+register_type(Price=parse_price, Side=parse_side)
