@@ -1,0 +1,317 @@
+"""The ``replay`` command: match a captured order stream of one symbol and write the fills.
+
+    python -m simulator replay ORDERS.csv --out FILLS.csv [--tick 0.01] [--lot 1] [--band LOW:HIGH]
+
+Used to reproduce an incident: orders are matched one after another, with no latency, by the same
+:class:`~simulator.book.OrderBook` and :func:`~simulator.rules.check_order` as the exchange, so the
+same input always gives byte-identical output.
+
+Input: CSV with the header ``order_id,action,side,type,price,qty,tif``. ``action`` is ``new`` or
+``cancel``; for a new order ``side`` is ``buy|sell``, ``type`` is ``limit|market``, ``price`` a decimal
+such as ``10.05`` (empty for a market order), ``qty`` a positive integer and ``tif`` ``gtc|ioc|fok``
+(empty means gtc). A cancel names the order to cancel in ``order_id`` and leaves every other field
+empty. Values are case-sensitive and not trimmed; quoting follows CSV rules, strictly (a stray quote is
+malformed). Blank lines are skipped; a UTF-8 byte-order mark is allowed.
+
+Output: CSV ``seq,taker_order_id,maker_order_id,price,qty``, one row per fill in execution order,
+prices with as many decimals as the tick. It is written to a temporary file beside the target and
+renamed into place only on success, so a failed run leaves no output file and any old one untouched.
+
+Two kinds of bad input are told apart:
+
+- A *malformed* row cannot be understood, so the stream cannot be trusted: wrong header or field
+  count, an unknown action/side/type/tif, a qty that is not a positive integer, a price that is not a
+  decimal number, a price on a market order or none on a limit order, fields on a cancel, an empty
+  order id, an order id that an earlier new order already used (even if that order is finished). The
+  run stops with exit code 2 and ``FILE:LINE: field 'NAME': ...`` on stderr.
+- A *business reject* is an order the exchange would refuse by its rules: a qty not a multiple of the
+  lot, a price off the tick (including a non-positive price, or one finer than the protocol's
+  1/10,000), a price outside the band, a cancel of an unknown or finished order, a FOK order that
+  cannot fill in full, a market order that finds nothing to trade with. It gives no fills and is
+  counted in the one-line summary printed on stderr at the end.
+
+Exit codes: 0 success, 2 bad arguments, unreadable input or malformed input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from simulator.book import Order, OrderBook
+from simulator.rules import check_order
+from venue.messages import PRICE_SCALE, RejectReason, format_price, to_price
+
+HEADER = ["order_id", "action", "side", "type", "price", "qty", "tif"]
+OUT_HEADER = ["seq", "taker_order_id", "maker_order_id", "price", "qty"]
+
+_SIDES = {"buy": True, "sell": False}
+_TYPES = {"limit": False, "market": True}  # value: is_market
+_TIFS = {"": "gtc", "gtc": "gtc", "ioc": "ioc", "fok": "fok"}
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_UNIT_DECIMALS = len(str(PRICE_SCALE)) - 1
+# Parsed texts are cached (prices and quantities repeat a lot); the cap bounds memory on odd input.
+_CACHE_CAP = 1 << 16
+_UNPARSED = object()
+_NO_LIQUIDITY = RejectReason.NO_LIQUIDITY
+_UNKNOWN_ORDER = RejectReason.UNKNOWN_ORDER
+_OFF_TICK = RejectReason.PRICE_OFF_TICK
+
+
+class _Writer(Protocol):
+    def writerow(self, row: Iterable[object], /) -> object: ...
+
+
+class Malformed(Exception):
+    """A row that cannot be understood: stops the run."""
+
+    def __init__(self, line: int, field_name: str, message: str) -> None:
+        super().__init__(f"{line}: field '{field_name}': {message}" if field_name else f"{line}: {message}")
+        self.line = line
+        self.field_name = field_name
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    tick: int = 100  # price units: 0.01
+    lot: int = 1
+    band: tuple[int, int] | None = None
+
+
+@dataclass(slots=True)
+class Summary:
+    rows: int = 0
+    new: int = 0
+    cancel_rows: int = 0
+    fills: int = 0
+    cancelled: int = 0
+    rejects: Counter[RejectReason] = field(default_factory=Counter)
+
+    def line(self) -> str:
+        rejects = sum(self.rejects.values())
+        detail = ", ".join(f"{reason} {n}" for reason, n in sorted(self.rejects.items()))
+        return (
+            f"replayed {self.rows} orders ({self.new} new, {self.cancel_rows} cancel): {self.fills} fills, "
+            f"{rejects} rejects{f' ({detail})' if detail else ''}, {self.cancelled} cancelled"
+        )
+
+
+def parse_price(text: str) -> int | None:
+    """Price units of a decimal text; None if it is finer than the protocol's unit (so off any tick).
+
+    Raises ValueError if the text is not a plain decimal number (no exponent, no spaces).
+    """
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(f"not a decimal number: {text!r}")
+    negative = text[0] == "-"
+    whole, _, frac = text.lstrip("+-").partition(".")
+    frac = frac.rstrip("0")
+    if len(frac) > _UNIT_DECIMALS:
+        return None
+    units = int(whole or "0") * PRICE_SCALE + int(frac.ljust(_UNIT_DECIMALS, "0"))
+    return -units if negative else units
+
+
+def replay(rows: Iterable[list[str]], line_of: Callable[[], int], config: Config, out: _Writer) -> Summary:
+    """Match ``rows`` (the data rows, header already read) and write the fills with ``out.writerow``.
+
+    ``line_of()`` gives the input line of the row being handled, for error messages. Raises
+    :class:`Malformed` at the first row that cannot be understood.
+    """
+    book = OrderBook()
+    submit, cancel = book.submit, book.cancel
+    writerow = out.writerow
+    tick, lot, band = config.tick, config.lot, config.band
+    decimals = _decimals(tick)
+    sides, types, tifs = _SIDES, _TYPES, _TIFS
+    prices: dict[str, object] = {}
+    qtys: dict[str, int] = {}
+    formatted: dict[int, str] = {}
+    seen: set[str] = set()
+    summary = Summary()
+    rejects = summary.rejects
+    n_rows = n_new = seq = cancelled = 0
+
+    for row in rows:
+        if len(row) != 7:
+            if not row:
+                continue
+            raise Malformed(line_of(), "", f"expected {len(HEADER)} fields, got {len(row)}")
+        n_rows += 1
+        oid, action, side, typ, price_text, qty_text, tif = row
+        if action == "new":
+            n_new += 1
+            if oid in seen or not oid:
+                raise Malformed(line_of(), "order_id", f"reused by a new order: {oid!r}" if oid else "empty")
+            seen.add(oid)
+            is_buy = sides.get(side)
+            if is_buy is None:
+                raise Malformed(line_of(), "side", f"not buy or sell: {side!r}")
+            is_market = types.get(typ)
+            if is_market is None:
+                raise Malformed(line_of(), "type", f"not limit or market: {typ!r}")
+            if is_market:
+                if price_text:
+                    raise Malformed(line_of(), "price", f"must be empty for a market order: {price_text!r}")
+                price = None
+            else:
+                price = prices.get(price_text, _UNPARSED)
+                if price is _UNPARSED:
+                    if not price_text:
+                        raise Malformed(line_of(), "price", "missing on a limit order")
+                    try:
+                        price = parse_price(price_text)
+                    except ValueError as exc:
+                        raise Malformed(line_of(), "price", str(exc)) from None
+                    if len(prices) < _CACHE_CAP:
+                        prices[price_text] = price
+            qty = qtys.get(qty_text)
+            if qty is None:
+                if not (qty_text.isascii() and qty_text.isdigit()) or int(qty_text) <= 0:
+                    raise Malformed(line_of(), "qty", f"not a positive integer: {qty_text!r}")
+                qty = int(qty_text)
+                if len(qtys) < _CACHE_CAP:
+                    qtys[qty_text] = qty
+            tif = tifs.get(tif)
+            if tif is None:
+                raise Malformed(line_of(), "tif", f"not gtc, ioc or fok: {row[6]!r}")
+
+            if price is None and not is_market:  # finer than the price unit, so off any tick
+                rejects[_OFF_TICK] += 1
+                continue
+            reason = check_order(is_market, price, qty, tick, lot, band)
+            if reason is not None:
+                rejects[reason] += 1
+                continue
+            fills = submit(Order(oid, is_buy, price, qty), tif)
+            if fills:
+                for maker, fill_qty, fill_price in fills:
+                    seq += 1
+                    text = formatted.get(fill_price)
+                    if text is None:
+                        text = formatted[fill_price] = format_price(fill_price, decimals)
+                    writerow((seq, oid, maker.order_id, text, fill_qty))
+            elif is_market or tif == "fok":
+                rejects[_NO_LIQUIDITY] += 1
+        elif action == "cancel":
+            if not oid:
+                raise Malformed(line_of(), "order_id", "empty")
+            for name, value in zip(HEADER[2:], row[2:], strict=True):
+                if value:
+                    raise Malformed(line_of(), name, f"must be empty on a cancel: {value!r}")
+            if cancel(oid) is None:
+                rejects[_UNKNOWN_ORDER] += 1
+            else:
+                cancelled += 1
+        else:
+            raise Malformed(line_of(), "action", f"not new or cancel: {action!r}")
+
+    summary.rows = n_rows
+    summary.new = n_new
+    summary.cancel_rows = n_rows - n_new
+    summary.fills = seq
+    summary.cancelled = cancelled
+    return summary
+
+
+def _decimals(tick: int) -> int:
+    """How many decimals a price on this tick needs: 2 for 0.01, 3 for 0.025, 0 for 1."""
+    _, _, frac = format_price(tick, 0).partition(".")
+    return len(frac)
+
+
+def _price_arg(text: str) -> int:
+    try:
+        units = to_price(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if units <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return units
+
+
+def _lot_arg(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return int(text)
+
+
+def _band_arg(text: str) -> tuple[int, int]:
+    low, sep, high = text.partition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected LOW:HIGH: {text!r}")
+    band = _price_arg(low), _price_arg(high)
+    if band[0] > band[1]:
+        raise argparse.ArgumentTypeError(f"LOW above HIGH: {text!r}")
+    return band
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator replay",
+        description="Match a captured order stream of one symbol, with no latency, and write the fills.",
+    )
+    parser.add_argument("orders", metavar="ORDERS.csv", help="order_id,action,side,type,price,qty,tif")
+    parser.add_argument("--out", required=True, metavar="FILLS.csv", help="where to write the fills")
+    parser.add_argument("--tick", type=_price_arg, default=100, help="price tick (default 0.01)")
+    parser.add_argument("--lot", type=_lot_arg, default=1, help="quantity lot (default 1)")
+    parser.add_argument("--band", type=_band_arg, default=None, metavar="LOW:HIGH", help="price band")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit code (see the module docstring)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on bad arguments
+        return int(exc.code or 0)
+    config = Config(tick=args.tick, lot=args.lot, band=args.band)
+    path = args.orders
+    try:
+        source = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed in finally
+    except OSError as exc:
+        print(f"replay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    out_path = os.path.abspath(args.out)
+    tmp_path = None
+    try:
+        reader = csv.reader(source, strict=True)
+        header = next(reader, None)
+        if header != HEADER:
+            got = "nothing" if header is None else repr(",".join(header))
+            raise Malformed(1, "", f"header: expected {','.join(HEADER)!r}, got {got}")
+        fd, tmp_path = tempfile.mkstemp(
+            dir=os.path.dirname(out_path), prefix=f".{os.path.basename(out_path)}.", suffix=".tmp"
+        )
+        with open(fd, "w", newline="", encoding="utf-8") as sink:
+            writer = csv.writer(sink, lineterminator="\n")
+            writer.writerow(OUT_HEADER)
+            summary = replay(reader, lambda: reader.line_num, config, writer)
+        os.replace(tmp_path, out_path)
+        tmp_path = None
+    except Malformed as exc:
+        print(f"{path}:{exc}", file=sys.stderr)
+        return 2
+    except csv.Error as exc:
+        print(f"{path}:{reader.line_num}: bad CSV: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(f"{path}: not UTF-8 text after line {reader.line_num}: {exc.reason}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"replay: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        source.close()
+        if tmp_path is not None:
+            os.unlink(tmp_path)
+    print(summary.line(), file=sys.stderr)
+    return 0
