@@ -44,7 +44,7 @@ def volatility_halt(context, pct, seconds):
     context.bare = BareExchange(context.bare.instrument, halt_pct=pct / 100, halt_seconds=seconds)
 
 
-@given("these orders rest in the {symbol:w} book")
+@given("these orders rest in the {symbol:w} book:")
 def resting_orders(context, symbol):
     for row in context.table:
         reports = context.bare.order(row["order"], row["side"], int(row["qty"]), row["price"], symbol=symbol)
@@ -78,7 +78,7 @@ def amend(context, order, qty, price):
     assert [r.exec_type for _, r in reports] == [ExecType.REPLACED], f"amendment not accepted: {reports}"
 
 
-@then("these trades happen")
+@then("these trades happen:")
 def trades_happen(context):
     trades = context.bare.trades(context.last_order, context.caused)
     seen = [[t.buyer, t.seller, format_price(t.price), str(t.qty)] for t in trades]

@@ -60,6 +60,11 @@ def advance(context, seconds: float) -> None:
     m.run(m.env.now + seconds)
 
 
+@when("the market trades for {seconds:d} seconds")
+def market_trades(context, seconds):
+    advance(context, seconds)
+
+
 @then("the client has seen a gap in the sequence numbers and recovered from a snapshot")
 def gap_seen(context):
     gaps = sum(context.feed.gaps.values())

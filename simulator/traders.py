@@ -1,0 +1,273 @@
+"""Background traders that make a believable market around each symbol's fair value.
+
+- :class:`MarketMaker` quotes a ladder on both sides around the fair value, skewed by its inventory,
+  and moves its quotes with replaces as the fair value moves.
+- :class:`NoiseTrader` arrives as a Poisson process with market orders and limit orders near the
+  touch, and cancels resting orders after an exponential lifetime.
+- :class:`MomentumTrader` buys after a rise and sells after a fall over its lookback.
+- :class:`InformedTrader` takes liquidity when the touch is far from the fair value.
+
+They are co-located: they talk to the matching engine directly, through the same rules as any
+client, and they are SimPy processes drawing every random number from their own seeded stream.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from collections.abc import Generator
+
+import simpy
+
+from simulator.exchange import Exchange
+from simulator.fairvalue import FairValue
+from simulator.instruments import Instrument
+from simulator.profiles import InformedParams, MakerParams, MomentumParams, NoiseParams
+from venue.messages import (
+    CancelOrder,
+    CancelReject,
+    ExecutionReport,
+    NewOrder,
+    OrdType,
+    Phase,
+    ReplaceOrder,
+    Side,
+    TimeInForce,
+)
+
+_BUY, _SELL = Side.BUY, Side.SELL
+
+
+class _Trader:
+    """Order bookkeeping shared by the traders: ids, live orders, position."""
+
+    def __init__(self, name: str, exchange: Exchange, instrument: Instrument, rng: random.Random) -> None:
+        self.name = name
+        self.exchange = exchange
+        self.instrument = instrument
+        self.symbol = instrument.symbol
+        self.rng = rng
+        self.position = 0
+        self._ids = 0
+        # current client id -> [side, price, order qty, cum qty]
+        self.live: dict[str, list] = {}
+        exchange.register(name, self.on_report, tracked=False)
+
+    def _id(self) -> str:
+        self._ids += 1
+        return f"{self.name}.{self._ids}"
+
+    def on_report(self, report: ExecutionReport | CancelReject) -> None:
+        if type(report) is CancelReject:
+            return
+        clid = report.cl_ord_id
+        if report.orig_cl_ord_id is not None and report.orig_cl_ord_id in self.live:
+            self.live[clid] = self.live.pop(report.orig_cl_ord_id)
+        if report.last_qty:
+            self.position += report.last_qty if report.side is _BUY else -report.last_qty
+        if report.status.terminal:
+            self.live.pop(clid, None)
+        elif clid in self.live:
+            entry = self.live[clid]
+            entry[1], entry[2], entry[3] = report.price, report.order_qty, report.cum_qty
+        elif report.leaves_qty:
+            self.live[clid] = [report.side, report.price, report.order_qty, report.cum_qty]
+
+    def lots(self, bounds: tuple[int, int]) -> int:
+        return self.rng.randint(bounds[0], bounds[1]) * self.instrument.lot
+
+    def place(self, side: Side, qty: int, price: int | None, tif: TimeInForce = TimeInForce.GTC) -> str:
+        clid = self._id()
+        if price is not None:
+            low, high = self.instrument.band
+            if not low <= price <= high:
+                return clid  # a sensible trader does not send what the band refuses
+        kind = OrdType.MARKET if price is None else OrdType.LIMIT
+        self.exchange.handle(self.name, NewOrder(clid, self.symbol, side, qty, kind, price, tif))
+        return clid
+
+    def cancel(self, clid: str) -> None:
+        if clid in self.live:
+            self.exchange.handle(self.name, CancelOrder(self._id(), clid, self.symbol))
+
+
+def _tick_down(price: float, tick: int) -> int:
+    return max(tick, math.floor(price / tick) * tick)
+
+
+def _tick_up(price: float, tick: int) -> int:
+    return max(tick, math.ceil(price / tick) * tick)
+
+
+class MarketMaker(_Trader):
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        fair: FairValue,
+        params: MakerParams,
+        rng: random.Random,
+        load: float,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng)
+        self.fair = fair
+        self.params = params
+        self.load = load
+        self.quotes: dict[tuple[Side, int], str] = {}  # (side, level) -> client id
+
+    def run(self, env: simpy.Environment) -> Generator:
+        self.requote()  # the book opens with the makers' quotes in it
+        while True:
+            yield env.timeout(self.rng.expovariate(self.load / self.params.requote_mean))
+            if self.exchange.phase(self.symbol) is Phase.CONTINUOUS:
+                self.requote()
+
+    def requote(self) -> None:
+        p = self.params
+        tick = self.instrument.tick
+        lot = self.instrument.lot
+        inventory = self.position / lot
+        centre = self.fair.value * 10_000 - p.skew_ticks_per_lot * inventory * tick
+        best_bid = _tick_down(centre - p.half_spread_ticks * tick, tick)
+        best_ask = _tick_up(centre + p.half_spread_ticks * tick, tick)
+        if best_ask <= best_bid:
+            best_ask = best_bid + tick
+        for level in range(p.levels):
+            step = level * p.level_step_ticks * tick
+            self._quote(_BUY, level, best_bid - step, inventory < p.max_inventory_lots)
+            self._quote(_SELL, level, best_ask + step, inventory > -p.max_inventory_lots)
+
+    def _quote(self, side: Side, level: int, price: int, wanted: bool) -> None:
+        key = (side, level)
+        clid = self.quotes.get(key)
+        entry = self.live.get(clid) if clid is not None else None
+        if not wanted:
+            if entry is not None:
+                self.cancel(clid)
+            self.quotes.pop(key, None)
+            return
+        if entry is None:
+            self.quotes[key] = self.place(side, self.lots(self.params.size_lots), price)
+        elif entry[1] != price:
+            new = self._id()
+            low, high = self.instrument.band
+            if low <= price <= high:
+                qty = entry[3] + self.lots(self.params.size_lots)
+                self.exchange.handle(self.name, ReplaceOrder(new, clid, self.symbol, qty, price))
+                self.quotes[key] = new if new in self.live else self.quotes[key]
+
+
+class NoiseTrader(_Trader):
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        fair: FairValue,
+        params: NoiseParams,
+        rng: random.Random,
+        load: float,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng)
+        self.fair = fair
+        self.params = params
+        self.rate = params.rate * load
+        self.expiries: deque[tuple[float, str]] = deque()
+
+    def run(self, env: simpy.Environment) -> Generator:
+        if self.rate <= 0:
+            return
+        rng = self.rng
+        p = self.params
+        tick = self.instrument.tick
+        book = self.exchange.book(self.symbol)
+        while True:
+            yield env.timeout(rng.expovariate(self.rate))
+            now = env.now
+            while self.expiries and self.expiries[0][0] <= now:
+                self.cancel(self.expiries.popleft()[1])
+            if self.exchange.phase(self.symbol) is not Phase.CONTINUOUS:
+                continue
+            side = _BUY if rng.random() < 0.5 else _SELL
+            qty = self.lots(p.size_lots)
+            if rng.random() < p.market_share:
+                self.place(side, qty, None)
+                continue
+            bid, ask = book.best_bid(), book.best_ask()
+            fair = _tick_down(self.fair.value * 10_000, tick)
+            offset = rng.randint(-p.offset_ticks, 1) * tick
+            if side is _BUY:
+                price = (bid[0] if bid else fair - tick) + offset
+            else:
+                price = (ask[0] if ask else fair + tick) - offset
+            clid = self.place(side, qty, max(tick, price))
+            if clid in self.live:
+                self.expiries.append((now + rng.expovariate(1.0 / p.lifetime_mean), clid))
+
+
+class MomentumTrader(_Trader):
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        params: MomentumParams,
+        rng: random.Random,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng)
+        self.params = params
+        self.history: deque[int] = deque(maxlen=max(2, int(params.lookback / params.interval) + 1))
+
+    def run(self, env: simpy.Environment) -> Generator:
+        p = self.params
+        while True:
+            yield env.timeout(p.interval * (0.5 + self.rng.random()))
+            last = self.exchange.last_price(self.symbol)
+            if not last:
+                continue
+            self.history.append(last)
+            if (
+                len(self.history) < self.history.maxlen
+                or self.exchange.phase(self.symbol) is not Phase.CONTINUOUS
+            ):
+                continue
+            move = last / self.history[0] - 1.0
+            if abs(move) > p.threshold:
+                self.place(_BUY if move > 0 else _SELL, self.lots(p.size_lots), None)
+
+
+class InformedTrader(_Trader):
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        fair: FairValue,
+        params: InformedParams,
+        rng: random.Random,
+        load: float,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng)
+        self.fair = fair
+        self.params = params
+        self.rate = params.rate * load
+
+    def run(self, env: simpy.Environment) -> Generator:
+        if self.rate <= 0:
+            return
+        p = self.params
+        tick = self.instrument.tick
+        book = self.exchange.book(self.symbol)
+        while True:
+            yield env.timeout(self.rng.expovariate(self.rate))
+            if self.exchange.phase(self.symbol) is not Phase.CONTINUOUS:
+                continue
+            fair = self.fair.value * 10_000
+            bid, ask = book.best_bid(), book.best_ask()
+            edge = p.threshold_ticks * tick
+            if ask and fair - ask[0] > edge:
+                self.place(_BUY, self.lots(p.size_lots), ask[0], TimeInForce.IOC)
+            elif bid and bid[0] - fair > edge:
+                self.place(_SELL, self.lots(p.size_lots), bid[0], TimeInForce.IOC)

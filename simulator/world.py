@@ -1,0 +1,150 @@
+"""A simulated market: the exchange, its gateway, background traders, fair values and faults,
+built from one seed and run in SimPy time.
+
+Every random draw comes from a stream derived from the seed by name (see :mod:`simulator.rng`), so
+the same configuration gives the same journal byte for byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import simpy
+
+from simulator import instruments as listing
+from simulator.exchange import Exchange
+from simulator.fairvalue import FairValue
+from simulator.faults import FaultPlan, Injector
+from simulator.gateway import Gateway
+from simulator.journal import Journal
+from simulator.latency import Distribution, LatencyModel
+from simulator.profiles import Profile, load_profile
+from simulator.rng import derive_seed, stream
+from simulator.traders import InformedTrader, MarketMaker, MomentumTrader, NoiseTrader
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    seed: int
+    symbols: int = 3
+    profile: str | Profile = "normal"
+    load: float = 1.0  # multiplies the background traders' activity
+    faults: str | Path | FaultPlan | None = None
+    journal: Path | None = None
+    credentials: dict[str, str] = field(default_factory=dict)
+    latency: dict[str, dict[str, Any]] | None = None  # link -> distribution fields
+    sample_prices: float | None = None  # seconds between samples of each symbol's mid, if wanted
+
+    def __post_init__(self) -> None:
+        if self.symbols < 1:
+            raise ValueError(f"symbols must be at least 1, got {self.symbols}")
+        if not self.load > 0:
+            raise ValueError(f"load must be positive, got {self.load}")
+
+
+class Market:
+    def __init__(self, config: MarketConfig) -> None:
+        self.config = config
+        seed = config.seed
+        self.profile = config.profile if isinstance(config.profile, Profile) else load_profile(config.profile)
+        self.env = simpy.Environment()
+        env = self.env
+        self.journal = Journal(config.journal)
+        listed = listing.generate(config.symbols, stream(seed, "instruments"), derive_seed(seed, "faker"))
+        self.instruments_by_symbol = {i.symbol: i for i in listed}
+        self.symbols = [i.symbol for i in listed]
+        halt = self.profile.halt
+        self.exchange = Exchange(
+            listed,
+            self.journal,
+            now=lambda: env.now,
+            schedule=lambda delay, callback: env.timeout(delay).callbacks.append(lambda _e: callback()),
+            halt_pct=halt.pct,
+            halt_seconds=halt.seconds,
+        )
+        links = None
+        if config.latency:
+            links = {k: Distribution.from_dict(v, f"latency: {k}") for k, v in config.latency.items()}
+        latency = LatencyModel(stream(seed, "latency"), **({"links": links} if links else {}))
+        self.gateway = Gateway(env, self.exchange, latency, config.credentials, self.journal)
+        self.injector = Injector(env, self.gateway, self.exchange, self.journal, self.symbols)
+        plan = config.faults
+        if plan is not None:
+            self.injector.schedule(plan if isinstance(plan, FaultPlan) else FaultPlan.load(plan))
+        self.fair: dict[str, FairValue] = {}
+        self.prices: dict[str, list[float]] = {s: [] for s in self.symbols}
+        for inst in listed:
+            self._populate(inst)
+        self.journal.write(
+            0.0,
+            "open",
+            {"seed": seed, "profile": self.profile.name, "symbols": self.symbols, "load": config.load},
+        )
+
+    def _populate(self, inst: listing.Instrument) -> None:
+        env, seed, p, load = self.env, self.config.seed, self.profile, self.config.load
+        s = inst.symbol
+        fair = FairValue(inst.reference_price / 10_000, p.fair_value, stream(seed, f"fair/{s}"), p.crash)
+        self.fair[s] = fair
+        env.process(self._move_fair(s, fair))
+        traders: list = [
+            MarketMaker(f"MM{n}.{s}", self.exchange, inst, fair, p.makers, stream(seed, f"mm{n}/{s}"), load)
+            for n in range(p.makers.count)
+        ]
+        traders.append(
+            NoiseTrader(f"NOISE.{s}", self.exchange, inst, fair, p.noise, stream(seed, f"noise/{s}"), load)
+        )
+        traders += [
+            MomentumTrader(f"MOM{n}.{s}", self.exchange, inst, p.momentum, stream(seed, f"mom{n}/{s}"))
+            for n in range(p.momentum.count)
+        ]
+        traders.append(
+            InformedTrader(f"INF.{s}", self.exchange, inst, fair, p.informed, stream(seed, f"inf/{s}"), load)
+        )
+        for trader in traders:
+            env.process(trader.run(env))
+
+    def _move_fair(self, symbol: str, fair: FairValue):  # noqa: ANN202 - a SimPy process
+        step = self.profile.fair_value.step
+        window = self.profile.halt.window
+        sample = self.config.sample_prices
+        next_roll, next_sample = window, 0.0
+        book = self.exchange.book(symbol)
+        while True:
+            now = self.env.now
+            if sample is not None and now >= next_sample:
+                bid, ask = book.best_bid(), book.best_ask()
+                if bid and ask:
+                    self.prices[symbol].append((bid[0] + ask[0]) / 20_000)
+                next_sample += sample
+            if now >= next_roll:
+                self.exchange.roll_reference(symbol)
+                next_roll += window
+            yield self.env.timeout(step if sample is None else min(step, sample))
+            fair.advance(self.env.now - now)
+
+    def run(self, until: float) -> None:
+        """Run the market until simulated time ``until`` (absolute seconds)."""
+        if until > self.env.now:
+            self.env.run(until=until)
+
+    @property
+    def events(self) -> int:
+        return self.journal.events
+
+    def summary(self) -> list[dict[str, Any]]:
+        ex = self.exchange
+        return [
+            {
+                "symbol": s,
+                "last": ex.last_price(s) / 10_000,
+                "volume": ex.volume[s],
+                "phase": ex.phase(s).value,
+            }
+            for s in self.symbols
+        ]
+
+    def close(self) -> None:
+        self.journal.close()
