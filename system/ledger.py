@@ -1,0 +1,250 @@
+"""The paper-trading ledger: fills, positions, cash, fees and P&L, kept in SQLite.
+
+Every fill is written once (its ``fill_id`` is unique), so replaying the same execution reports after a
+reconnect cannot double-count. The in-memory state is rebuilt from the fills table on start, which is
+what makes positions and cash survive a restart with the same database file. Cash and fees are exact
+integers in price units (``1 / PRICE_SCALE`` of the currency); average cost and P&L are floats.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass
+
+from system.component import Health, HealthState, Lifecycle
+from system.errors import InvalidInput
+from venue.messages import Side
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fills (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    fill_id  TEXT NOT NULL UNIQUE,
+    order_id TEXT NOT NULL,
+    symbol   TEXT NOT NULL,
+    side     TEXT NOT NULL,
+    qty      INTEGER NOT NULL,
+    price    INTEGER NOT NULL,
+    fee      INTEGER NOT NULL,
+    time     REAL NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFill:
+    fill_id: str
+    order_id: str
+    symbol: str
+    side: Side
+    qty: int
+    price: int
+    fee: int  # price units
+    time: float
+
+
+@dataclass(slots=True)
+class _Book:
+    """Per-symbol running state under the average-cost method."""
+
+    position: int = 0
+    avg_cost: float = 0.0
+
+
+class PaperTradingSystem(Lifecycle):
+    """Paper-trading ledger; see the module docstring."""
+
+    name = "paper_trading_system"
+
+    def __init__(self, path: str = ":memory:", fee_bps: float = 0.5) -> None:
+        super().__init__()
+        if isinstance(fee_bps, bool) or not isinstance(fee_bps, int | float) or not fee_bps >= 0:
+            raise InvalidInput("ledger", "fee_bps", f"must be a non-negative number, got {fee_bps!r}")
+        if not isinstance(path, str) or not path:
+            raise InvalidInput("ledger", "path", f"must be a non-empty string, got {path!r}")
+        self.path = path
+        self.fee_bps = float(fee_bps)
+        self._db: sqlite3.Connection | None = None
+        self._reset_state()
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def _reset_state(self) -> None:
+        self._books: dict[str, _Book] = {}
+        self._cash = 0
+        self._fees = 0
+        self._realized = 0.0
+        self._fills = 0
+
+    def _on_start(self) -> None:
+        db = sqlite3.connect(self.path)
+        try:
+            with db:
+                db.execute(_SCHEMA)
+            rows = db.execute("SELECT symbol, side, qty, price, fee FROM fills ORDER BY seq").fetchall()
+        except sqlite3.Error:
+            db.close()
+            raise
+        self._db = db
+        self._reset_state()
+        # Replaying in insertion order reproduces the average cost and realized P&L exactly.
+        for symbol, side, qty, price, fee in rows:
+            self._apply_state(symbol, Side(side), qty, price, fee)
+
+    def _on_stop(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # --- fills ------------------------------------------------------------------------------------
+
+    def fee_for(self, qty: int, price: int) -> int:
+        """The fee of a fill in price units, rounded up so the ledger never under-charges."""
+        # Integer arithmetic for the product; only the bps factor is a float.
+        return math.ceil(qty * price * self.fee_bps / 10_000)
+
+    def apply_fill(
+        self, fill_id: str, order_id: str, symbol: str, side: Side, qty: int, price: int, time: float
+    ) -> bool:
+        """Record a fill; False (and no change) when ``fill_id`` was recorded before."""
+        where = f"ledger fill {fill_id}"
+        if not isinstance(fill_id, str) or not fill_id:
+            raise InvalidInput(where, "fill_id", f"must be a non-empty string, got {fill_id!r}")
+        if not isinstance(order_id, str):
+            raise InvalidInput(where, "order_id", f"must be a string, got {order_id!r}")
+        if not isinstance(symbol, str) or not symbol:
+            raise InvalidInput(where, "symbol", f"must be a non-empty string, got {symbol!r}")
+        if not isinstance(side, Side):
+            raise InvalidInput(where, "side", f"must be a Side, got {side!r}")
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
+            raise InvalidInput(where, "qty", f"must be a positive integer, got {qty!r}")
+        if isinstance(price, bool) or not isinstance(price, int) or price <= 0:
+            raise InvalidInput(where, "price", f"must be a positive integer, got {price!r}")
+        if isinstance(time, bool) or not isinstance(time, int | float) or not math.isfinite(time):
+            raise InvalidInput(where, "time", f"must be a finite number, got {time!r}")
+        db = self._require_db()
+        fee = self.fee_for(qty, price)
+        try:
+            with db:  # one transaction: committed on success, rolled back on error
+                db.execute(
+                    "INSERT INTO fills (fill_id, order_id, symbol, side, qty, price, fee, time)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (fill_id, order_id, symbol, side.value, qty, price, fee, float(time)),
+                )
+        except sqlite3.IntegrityError:
+            return False  # the UNIQUE fill_id: a replayed fill
+        # Memory is updated only after the commit, so a failed write leaves both sides agreeing.
+        self._apply_state(symbol, side, qty, price, fee)
+        return True
+
+    def _apply_state(self, symbol: str, side: Side, qty: int, price: int, fee: int) -> None:
+        book = self._books.setdefault(symbol, _Book())
+        delta = side.sign * qty
+        pos = book.position
+        if pos == 0 or (pos > 0) == (delta > 0):
+            new_pos = pos + delta
+            book.avg_cost = (book.avg_cost * abs(pos) + price * qty) / abs(new_pos)
+            book.position = new_pos
+        else:
+            closed = min(qty, abs(pos))
+            sign = 1 if pos > 0 else -1
+            self._realized += (price - book.avg_cost) * closed * sign
+            new_pos = pos + delta
+            book.position = new_pos
+            if new_pos == 0:
+                book.avg_cost = 0.0
+            elif (new_pos > 0) != (pos > 0):
+                book.avg_cost = float(price)  # crossed through zero: the remainder opens afresh
+        self._cash -= delta * price
+        self._fees += fee
+        self._fills += 1
+
+    def _require_db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError(f"{self.name} is not running")
+        return self._db
+
+    # --- accessors --------------------------------------------------------------------------------
+
+    def position(self, symbol: str) -> int:
+        book = self._books.get(symbol)
+        return book.position if book else 0
+
+    def positions(self) -> dict[str, int]:
+        return {s: b.position for s, b in sorted(self._books.items()) if b.position != 0}
+
+    def cash(self) -> int:
+        """Cash in price units from trading alone; fees are kept apart in :meth:`fees`."""
+        return self._cash
+
+    def fees(self) -> int:
+        return self._fees
+
+    def avg_cost(self, symbol: str) -> float:
+        book = self._books.get(symbol)
+        return book.avg_cost if book else 0.0
+
+    def realized_pnl(self) -> float:
+        return self._realized
+
+    def unrealized_pnl(self, marks: dict[str, int]) -> float:
+        """Open P&L against ``marks``; a held symbol with no mark is valued at its average cost."""
+        total = 0.0
+        for symbol, book in self._books.items():
+            if book.position == 0:
+                continue
+            mark = marks.get(symbol)
+            if mark is None:
+                continue
+            total += (mark - book.avg_cost) * book.position
+        return total
+
+    def fills_count(self) -> int:
+        return self._fills
+
+    def fills(self) -> list[LedgerFill]:
+        rows = (
+            self._require_db()
+            .execute("SELECT fill_id, order_id, symbol, side, qty, price, fee, time FROM fills ORDER BY seq")
+            .fetchall()
+        )
+        return [LedgerFill(f, o, s, Side(sd), q, p, fee, t) for f, o, s, sd, q, p, fee, t in rows]
+
+    # --- component API ----------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        return self._stopped_health() or Health(HealthState.HEALTHY)
+
+    def metrics(self) -> dict[str, float]:
+        n = self.name
+        return {
+            f"{n}.fills": float(self._fills),
+            f"{n}.symbols_held": float(len(self.positions())),
+            f"{n}.cash": float(self._cash),
+            f"{n}.fees": float(self._fees),
+            f"{n}.realized_pnl": float(self._realized),
+        }
+
+    def validate(self) -> list[str]:
+        """Recompute positions, cash, fees and the fill count from the table and compare."""
+        if self._db is None:
+            return []
+        problems: list[str] = []
+        rows = self._db.execute("SELECT symbol, side, qty, price, fee FROM fills").fetchall()
+        positions: dict[str, int] = {}
+        cash = fees = 0
+        for symbol, side, qty, price, fee in rows:
+            delta = Side(side).sign * qty
+            positions[symbol] = positions.get(symbol, 0) + delta
+            cash -= delta * price
+            fees += fee
+        positions = {s: p for s, p in sorted(positions.items()) if p != 0}
+        if positions != self.positions():
+            problems.append(f"positions {self.positions()} differ from the fills table {positions}")
+        if cash != self._cash:
+            problems.append(f"cash {self._cash} differs from the fills table {cash}")
+        if fees != self._fees:
+            problems.append(f"fees {self._fees} differ from the fills table {fees}")
+        if len(rows) != self._fills:
+            problems.append(f"fill count {self._fills} differs from the fills table {len(rows)}")
+        return problems
