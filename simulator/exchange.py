@@ -136,6 +136,8 @@ class Exchange:
         self.orders_accepted = 0
         self.trades = 0
         self.volume: dict[str, int] = dict.fromkeys(self.instruments, 0)
+        self.orders_by_symbol: dict[str, int] = dict.fromkeys(self.instruments, 0)
+        self.trades_by_symbol: dict[str, int] = dict.fromkeys(self.instruments, 0)
         self.rejects = 0
 
     # --- accounts ---------------------------------------------------------------------------------
@@ -289,6 +291,7 @@ class Exchange:
 
         self._order_ids += 1
         self.orders_accepted += 1
+        self.orders_by_symbol[m.symbol] += 1
         # A market order never rests, so "good till cancelled" means immediate-or-cancel for it.
         tif = TimeInForce.IOC if is_market and m.tif is _GTC else m.tif
         rec = OrderRecord(
@@ -361,6 +364,7 @@ class Exchange:
                 price,
             )
             self.trades += 1
+            self.trades_by_symbol[symbol] += 1
             self.volume[symbol] += qty
             market.last_price = price
             self.journal.write(

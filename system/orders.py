@@ -1,0 +1,477 @@
+"""The execution engine: turns intents into venue orders and keeps each order's state from reports.
+
+Reports are applied strictly in the account's ``exec_seq`` order, whatever session delivered them:
+a repeat is dropped, a report past a gap waits until the gap is filled (by the other session, or by
+the venue's replay at the next logon, which resumes from :meth:`TradingExecutionEngine.last_exec_seq`).
+A request that may have been lost with a session is sent again, unchanged, when a session becomes
+ready; the venue refuses a client order id it already has, so a resend never doubles an order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from system.component import Health, HealthState, Lifecycle
+from system.errors import InvalidInput
+from system.intents import Amend, Cancel, Place
+from venue.clock import Clock
+from venue.messages import (
+    CancelOrder,
+    CancelReject,
+    ExecType,
+    ExecutionReport,
+    NewOrder,
+    OrdStatus,
+    OrdType,
+    RejectReason,
+    ReplaceOrder,
+    Side,
+    TimeInForce,
+)
+
+PENDING_NEW = "pending_new"
+NEW = "new"
+PARTIALLY_FILLED = "partially_filled"
+FILLED = "filled"
+CANCELLED = "cancelled"
+REJECTED = "rejected"
+LIVE_STATUSES = (PENDING_NEW, NEW, PARTIALLY_FILLED)
+
+# Rejects caused by the market's state, not by a mistake of the system.
+MARKET_REASONS = frozenset(
+    (
+        RejectReason.MARKET_HALTED,
+        RejectReason.MARKET_CLOSED,
+        RejectReason.THROTTLED,
+        RejectReason.NO_LIQUIDITY,
+    )
+)
+GAP_STALL_SECONDS = 5.0
+
+_STATUS = {
+    OrdStatus.NEW: NEW,
+    OrdStatus.PARTIALLY_FILLED: PARTIALLY_FILLED,
+    OrdStatus.FILLED: FILLED,
+    OrdStatus.CANCELLED: CANCELLED,
+    OrdStatus.REJECTED: REJECTED,
+}
+
+
+@dataclass
+class OrderRecord:
+    """One order as the system knows it; keyed by its first client id for its whole life."""
+
+    cl_ord_id: str
+    first_cl_ord_id: str
+    symbol: str
+    side: Side
+    qty: int
+    price: int | None
+    tif: TimeInForce = TimeInForce.GTC
+    order_id: str | None = None
+    cum_qty: int = 0
+    leaves_qty: int = 0
+    status: str = PENDING_NEW
+    pending: str | None = "new"  # the request in flight: "new", "replace", "cancel" or None
+    pending_id: str | None = None  # client id of the request in flight
+    fills: list[tuple[int, int, int]] = field(default_factory=list)  # (exec_seq, qty, price)
+    reject_reason: RejectReason | None = None
+    sent_at: float = 0.0
+    last_message: object | None = None  # the request in flight, kept to resend it unchanged
+    resent_ids: set[str] = field(default_factory=set)  # request ids sent more than once
+    answered: bool = False  # the venue has answered the NewOrder
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+
+class TradingExecutionEngine(Lifecycle):
+    """Order manager: risk-checked placement, amend and cancel, state from execution reports."""
+
+    name = "trading_execution_engine"
+
+    def __init__(
+        self,
+        clock: Clock,
+        send: Callable[[object], bool],
+        risk: Any,
+        ledger: Any,
+        perf: Any = None,
+        id_prefix: str = "ALU",
+    ) -> None:
+        super().__init__()
+        self._clock = clock
+        self._send = send
+        self._risk = risk
+        self._ledger = ledger
+        self._perf = perf
+        self._prefix = id_prefix
+        self._next_id = 0
+        self._orders: dict[str, OrderRecord] = {}
+        self._by_id: dict[str, OrderRecord] = {}
+        self._by_order_id: dict[str, OrderRecord] = {}
+        self._last_seq = 0
+        self._held: dict[int, tuple[object, float]] = {}  # exec_seq -> (report, arrival time)
+        self.placed = 0
+        self.errors = 0
+        self.risk_rejects = 0
+        self.risk_reject_reasons: dict[str, int] = {}
+        self.market_rejects = 0
+        self.fills = 0
+        self.duplicates = 0
+        self.resends = 0
+        self.unmatched = 0
+        self.cancel_rejects = 0
+
+    # --- queries ----------------------------------------------------------------------------------
+
+    def orders(self) -> dict[str, OrderRecord]:
+        return dict(self._orders)
+
+    def order(self, cl_ord_id: str) -> OrderRecord | None:
+        return self._by_id.get(cl_ord_id)
+
+    def open_orders(self, symbol: str) -> list[OrderRecord]:
+        return [o for o in self._orders.values() if o.live and o.symbol == symbol]
+
+    def in_flight(self) -> bool:
+        return any(o.pending for o in self._orders.values())
+
+    def last_exec_seq(self) -> int:
+        return self._last_seq
+
+    def held(self) -> int:
+        """Reports waiting for an earlier exec_seq."""
+        return len(self._held)
+
+    # --- intents ----------------------------------------------------------------------------------
+
+    def execute(self, intent: object) -> str | None:
+        """Act on an intent; the client id of the request sent, or None when nothing was sent."""
+        if isinstance(intent, Place):
+            return self._place(intent)
+        if isinstance(intent, Amend):
+            return self._amend(intent)
+        if isinstance(intent, Cancel):
+            return self._cancel(intent)
+        raise InvalidInput("order intent", "type", f"not an intent: {type(intent).__name__}")
+
+    def cancel_all(self) -> int:
+        """Cancel every live order with no request in flight; the number of cancels sent."""
+        sent = 0
+        for record in list(self._orders.values()):
+            if record.live and not record.pending and self._cancel(Cancel(record.cl_ord_id)) is not None:
+                sent += 1
+        return sent
+
+    def _place(self, intent: Place) -> str | None:
+        _check_text(intent.symbol, "symbol")
+        if not isinstance(intent.side, Side):
+            raise InvalidInput("order intent", "side", f"not a Side: {intent.side!r}")
+        _check_positive(intent.qty, "qty")
+        if intent.price is not None:
+            _check_positive(intent.price, "price")
+        if not isinstance(intent.tif, TimeInForce):
+            raise InvalidInput("order intent", "tif", f"not a TimeInForce: {intent.tif!r}")
+        open_same_side = sum(
+            o.leaves_qty
+            for o in self._orders.values()
+            if o.live and o.symbol == intent.symbol and o.side is intent.side
+        )
+        reason = self._risk.check(
+            intent.symbol,
+            intent.side,
+            intent.qty,
+            intent.price,
+            position=self._ledger.position(intent.symbol),
+            open_same_side=open_same_side,
+        )
+        if reason is not None:
+            self.risk_rejects += 1
+            key = str(reason)
+            self.risk_reject_reasons[key] = self.risk_reject_reasons.get(key, 0) + 1
+            return None
+        cl_ord_id = self._new_id()
+        record = OrderRecord(
+            cl_ord_id=cl_ord_id,
+            first_cl_ord_id=cl_ord_id,
+            symbol=intent.symbol,
+            side=intent.side,
+            qty=intent.qty,
+            price=intent.price,
+            tif=intent.tif,
+            leaves_qty=intent.qty,
+            sent_at=self._clock.now(),
+            pending_id=cl_ord_id,
+        )
+        record.last_message = NewOrder(
+            cl_ord_id,
+            intent.symbol,
+            intent.side,
+            intent.qty,
+            OrdType.MARKET if intent.price is None else OrdType.LIMIT,
+            intent.price,
+            intent.tif,
+        )
+        self._orders[cl_ord_id] = record
+        self._by_id[cl_ord_id] = record
+        self.placed += 1
+        # Not sent now means sent on the next on_session_ready: the order stays pending_new.
+        self._send(record.last_message)
+        return cl_ord_id
+
+    def _amend(self, intent: Amend) -> str | None:
+        record = self._live_order(intent.cl_ord_id)
+        _check_positive(intent.qty, "qty")
+        if intent.price is not None:
+            _check_positive(intent.price, "price")
+        if record.pending:
+            return None
+        new_id = self._new_id()
+        price = record.price if intent.price is None else intent.price
+        record.last_message = ReplaceOrder(new_id, record.cl_ord_id, record.symbol, intent.qty, price)
+        return self._request(record, "replace", new_id)
+
+    def _cancel(self, intent: Cancel) -> str | None:
+        record = self._live_order(intent.cl_ord_id)
+        if record.pending:
+            return None
+        new_id = self._new_id()
+        record.last_message = CancelOrder(new_id, record.cl_ord_id, record.symbol)
+        return self._request(record, "cancel", new_id)
+
+    def _request(self, record: OrderRecord, kind: str, new_id: str) -> str:
+        record.pending = kind
+        record.pending_id = new_id
+        self._by_id[new_id] = record
+        self._send(record.last_message)
+        return new_id
+
+    def _live_order(self, cl_ord_id: object) -> OrderRecord:
+        if not isinstance(cl_ord_id, str) or not cl_ord_id:
+            raise InvalidInput("order intent", "cl_ord_id", f"not a client order id: {cl_ord_id!r}")
+        record = self._by_id.get(cl_ord_id)
+        if record is None:
+            raise InvalidInput("order intent", "cl_ord_id", f"unknown order {cl_ord_id!r}")
+        if not record.live:
+            raise InvalidInput("order intent", "cl_ord_id", f"order {cl_ord_id!r} is {record.status}")
+        return record
+
+    def _new_id(self) -> str:
+        self._next_id += 1
+        return f"{self._prefix}-{self._next_id}"
+
+    # --- sessions ---------------------------------------------------------------------------------
+
+    def on_session_ready(self) -> None:
+        """A session is up: send again every request that may have been lost with an old one."""
+        for record in list(self._orders.values()):
+            if not record.pending or record.last_message is None or record.pending_id is None:
+                continue
+            if not self._send(record.last_message):
+                return  # no session after all; the next on_session_ready tries again
+            self.resends += 1
+            record.resent_ids.add(record.pending_id)
+
+    # --- reports ----------------------------------------------------------------------------------
+
+    def on_message(self, body: object) -> None:
+        """An ExecutionReport or CancelReject from any session, in whatever order it arrived."""
+        if not isinstance(body, ExecutionReport | CancelReject):
+            return
+        seq = body.exec_seq
+        if seq <= 0:
+            # Unnumbered (a cancel reject of a venue that does not number them): nothing to order by.
+            self._apply(body)
+            return
+        if seq <= self._last_seq or seq in self._held:
+            self.duplicates += 1
+            return
+        if seq != self._last_seq + 1:
+            self._held[seq] = (body, self._clock.now())
+            return
+        self._last_seq = seq
+        self._apply(body)
+        while self._last_seq + 1 in self._held:
+            held, _ = self._held.pop(self._last_seq + 1)
+            self._last_seq += 1
+            self._apply(held)
+
+    def _apply(self, body: object) -> None:
+        if isinstance(body, CancelReject):
+            self._apply_cancel_reject(body)
+        elif isinstance(body, ExecutionReport):
+            self._apply_report(body)
+
+    def _find(self, *ids: str | None) -> OrderRecord | None:
+        for key in ids:
+            if key and key in self._by_id:
+                return self._by_id[key]
+        return None
+
+    def _apply_report(self, r: ExecutionReport) -> None:
+        record = self._find(r.cl_ord_id, r.orig_cl_ord_id)
+        if record is None and r.order_id:
+            record = self._by_order_id.get(r.order_id)
+        if record is None:
+            self.unmatched += 1
+            self.errors += 1
+            return
+        # A duplicate's reject may carry an id of its own, not the id of the order it duplicates.
+        if r.order_id and record.order_id is None and r.reason is not RejectReason.DUPLICATE_CLORDID:
+            record.order_id = r.order_id
+            self._by_order_id[r.order_id] = record
+
+        if r.exec_type is ExecType.REJECTED:
+            self._apply_reject(record, r)
+            return
+        if record.status == PENDING_NEW:
+            self._answered(record)
+        if r.exec_type is ExecType.NEW:
+            if record.status == PENDING_NEW:
+                record.status = NEW
+            if record.pending == "new":
+                self._clear_pending(record)
+            record.leaves_qty = r.leaves_qty
+            record.cum_qty = r.cum_qty
+        elif r.exec_type in (ExecType.PARTIAL_FILL, ExecType.FILL):
+            self._apply_fill(record, r)
+        elif r.exec_type is ExecType.CANCELLED:
+            record.status = CANCELLED
+            record.cum_qty = r.cum_qty
+            record.leaves_qty = 0
+            self._clear_pending(record)
+        elif r.exec_type is ExecType.REPLACED:
+            self._by_id[r.cl_ord_id] = record
+            record.cl_ord_id = r.cl_ord_id
+            record.qty = r.order_qty
+            record.price = r.price
+            record.cum_qty = r.cum_qty
+            record.leaves_qty = r.leaves_qty
+            record.status = _STATUS.get(r.status, record.status)
+            if record.pending == "replace" and record.pending_id == r.cl_ord_id:
+                self._clear_pending(record)
+
+    def _apply_fill(self, record: OrderRecord, r: ExecutionReport) -> None:
+        record.fills.append((r.exec_seq, r.last_qty, r.last_price))
+        record.cum_qty = r.cum_qty
+        record.leaves_qty = r.leaves_qty
+        status = _STATUS.get(r.status)
+        if status is None or status in (NEW, REJECTED):
+            status = FILLED if r.leaves_qty == 0 else PARTIALLY_FILLED
+        record.status = status
+        if record.pending == "new":
+            self._clear_pending(record)
+        self.fills += 1
+        order_id = r.order_id or record.order_id or record.first_cl_ord_id
+        self._ledger.apply_fill(
+            f"{order_id}:{r.exec_seq}", order_id, record.symbol, record.side, r.last_qty, r.last_price, r.time
+        )
+        self._risk.after_fill(self._ledger.realized_pnl(), 0.0)
+
+    def _apply_reject(self, record: OrderRecord, r: ExecutionReport) -> None:
+        if r.reason is RejectReason.DUPLICATE_CLORDID and r.cl_ord_id in record.resent_ids:
+            # Our resend reached a venue that already had the request: its own reports tell the story.
+            if record.pending_id == r.cl_ord_id:
+                self._clear_pending(record)
+            return
+        if r.cl_ord_id != record.first_cl_ord_id or record.status != PENDING_NEW:
+            # A refused amend or cancel request: the order itself stands.
+            if record.pending_id == r.cl_ord_id:
+                self._clear_pending(record)
+            self.cancel_rejects += 1
+            self._count_reject(r.reason)
+            return
+        self._answered(record)
+        record.status = REJECTED
+        record.reject_reason = r.reason
+        record.leaves_qty = 0
+        self._clear_pending(record)
+        self._count_reject(r.reason)
+
+    def _count_reject(self, reason: RejectReason | None) -> None:
+        if reason in MARKET_REASONS:
+            self.market_rejects += 1
+        else:
+            self.errors += 1
+
+    def _apply_cancel_reject(self, c: CancelReject) -> None:
+        record = self._find(c.cl_ord_id, c.orig_cl_ord_id)
+        if record is None:
+            self.unmatched += 1
+            self.errors += 1
+            return
+        if record.pending_id == c.cl_ord_id:
+            self._clear_pending(record)
+        if c.reason is RejectReason.DUPLICATE_CLORDID and c.cl_ord_id in record.resent_ids:
+            return
+        if c.reason is RejectReason.UNKNOWN_ORDER and not record.live:
+            return  # too late: the order was already done
+        self.cancel_rejects += 1
+
+    def _answered(self, record: OrderRecord) -> None:
+        if not record.answered:
+            record.answered = True
+            if self._perf is not None:
+                self._perf.record("decision_to_ack", self._clock.now() - record.sent_at)
+
+    @staticmethod
+    def _clear_pending(record: OrderRecord) -> None:
+        record.pending = None
+        record.pending_id = None
+        record.last_message = None
+
+    # --- component API ----------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        stopped = self._stopped_health()
+        if stopped is not None:
+            return stopped
+        if self._held:
+            waited = self._clock.now() - min(t for _, t in self._held.values())
+            if waited > GAP_STALL_SECONDS:
+                return Health(
+                    HealthState.DEGRADED,
+                    f"{len(self._held)} reports wait {waited:.1f}s for exec_seq {self._last_seq + 1}",
+                )
+        return Health(HealthState.HEALTHY, f"{sum(1 for o in self._orders.values() if o.live)} live orders")
+
+    def metrics(self) -> dict[str, float]:
+        n = self.name
+        return {
+            f"{n}.placed": float(self.placed),
+            f"{n}.live": float(sum(1 for o in self._orders.values() if o.live)),
+            f"{n}.fills": float(self.fills),
+            f"{n}.errors": float(self.errors),
+            f"{n}.risk_rejects": float(self.risk_rejects),
+            f"{n}.market_rejects": float(self.market_rejects),
+            f"{n}.resends": float(self.resends),
+            f"{n}.duplicates": float(self.duplicates),
+        }
+
+    def validate(self) -> list[str]:
+        problems = []
+        for key, o in self._orders.items():
+            if o.cum_qty + o.leaves_qty > o.qty:
+                problems.append(f"{key}: cum {o.cum_qty} + leaves {o.leaves_qty} > qty {o.qty}")
+            filled = sum(q for _, q, _ in o.fills)
+            if o.cum_qty != filled:
+                problems.append(f"{key}: cum {o.cum_qty} != sum of fills {filled}")
+            if o.status == FILLED and o.leaves_qty != 0:
+                problems.append(f"{key}: filled with leaves {o.leaves_qty}")
+        return problems
+
+
+def _check_text(value: object, name: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("order intent", name, f"must be a non-empty string, got {value!r}")
+
+
+def _check_positive(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("order intent", name, f"must be an integer, got {value!r}")
+    if value <= 0:
+        raise InvalidInput("order intent", name, f"must be positive, got {value}")
