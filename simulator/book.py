@@ -237,12 +237,12 @@ class OrderBook:
 
     @staticmethod
     def _depth(side: _Side, n: int) -> tuple[tuple[int, int], ...]:
-        keys, levels = side.keys, side.levels
-        out = []
-        for key in keys[: -n - 1 : -1] if n > 0 else ():
-            level = levels[key]
-            out.append((level.price, level.total))
-        return tuple(out)
+        if n <= 0:
+            return ()
+        levels = side.levels
+        return tuple(
+            [(level.price, level.total) for level in map(levels.__getitem__, side.keys[: -n - 1 : -1])]
+        )
 
     @staticmethod
     def _available(limit_key: int, opp: _Side, wanted: int) -> bool:

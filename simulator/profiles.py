@@ -89,8 +89,10 @@ _SECTIONS: dict[str, type] = {
 
 def _value(where: str, key: str, value: Any, hint: Any) -> Any:
     if typing.get_origin(hint) is tuple:
-        if not isinstance(value, list | tuple) or len(value) != 2 or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
         ):
             raise ValueError(f"{where}: {key}: expected [low, high] positive integers, got {value!r}")
         if value[0] > value[1]:

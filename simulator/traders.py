@@ -52,6 +52,7 @@ class _Trader:
         self._ids = 0
         # current client id -> [side, price, order qty, cum qty]
         self.live: dict[str, list] = {}
+        self.band = instrument.band
         exchange.register(name, self.on_report, tracked=False)
 
     def _id(self) -> str:
@@ -80,7 +81,7 @@ class _Trader:
     def place(self, side: Side, qty: int, price: int | None, tif: TimeInForce = TimeInForce.GTC) -> str:
         clid = self._id()
         if price is not None:
-            low, high = self.instrument.band
+            low, high = self.band
             if not low <= price <= high:
                 return clid  # a sensible trader does not send what the band refuses
         kind = OrdType.MARKET if price is None else OrdType.LIMIT
@@ -116,6 +117,9 @@ class MarketMaker(_Trader):
         self.params = params
         self.load = load
         self.quotes: dict[tuple[Side, int], str] = {}  # (side, level) -> client id
+        self._quoted: tuple[int, int, int, int] | None = (
+            None  # (bid, ask, position, live orders) at the last requote
+        )
 
     def run(self, env: simpy.Environment) -> Generator:
         self.requote()  # the book opens with the makers' quotes in it
@@ -134,6 +138,10 @@ class MarketMaker(_Trader):
         best_ask = _tick_up(centre + p.half_spread_ticks * tick, tick)
         if best_ask <= best_bid:
             best_ask = best_bid + tick
+        state = (best_bid, best_ask, self.position, len(self.live))
+        if state == self._quoted:
+            return  # nothing moved and nothing traded: the quotes stand
+        self._quoted = state
         for level in range(p.levels):
             step = level * p.level_step_ticks * tick
             self._quote(_BUY, level, best_bid - step, inventory < p.max_inventory_lots)
@@ -152,7 +160,7 @@ class MarketMaker(_Trader):
             self.quotes[key] = self.place(side, self.lots(self.params.size_lots), price)
         elif entry[1] != price:
             new = self._id()
-            low, high = self.instrument.band
+            low, high = self.band
             if low <= price <= high:
                 qty = entry[3] + self.lots(self.params.size_lots)
                 self.exchange.handle(self.name, ReplaceOrder(new, clid, self.symbol, qty, price))
