@@ -25,7 +25,6 @@ class SystemSettings:
     cancel_on_disconnect: bool = False
     stale_after: float = 2.0
     depth_levels: int = 5
-    cache_max_age: float = 0.25
     health_interval: float = 0.25
     supervise_interval: float = 1.0
     ledger_path: str = ":memory:"
@@ -40,7 +39,6 @@ class SystemSettings:
         positive = (
             "heartbeat_interval",
             "stale_after",
-            "cache_max_age",
             "health_interval",
             "supervise_interval",
         )

@@ -1,0 +1,138 @@
+"""The ALL-USE market integration system, assembled: every component built, wired and registered
+with the orchestrator in dependency order.
+
+This is the one place that knows how the components fit together. It takes a venue, a clock, a
+timer and settings, so the same assembly runs against the simulated exchange or a real venue.
+"""
+
+from __future__ import annotations
+
+from system.bus import DataFlowManager
+from system.cache import MarketDataEnhancer
+from system.component import Component
+from system.decisions import DecisionLoop
+from system.health import HealthCheckSystem
+from system.ledger import PaperTradingSystem
+from system.marketdata import MarketDataSystem
+from system.memory import MemoryManager
+from system.orchestrator import ComponentOrchestrator
+from system.orders import TradingExecutionEngine
+from system.perf import PerformanceAnalyzer
+from system.recovery import ErrorRecoverySystem
+from system.risk import RiskLimits, RiskManagementSystem
+from system.sessions import TradingSystemOptimizer
+from system.settings import SystemSettings
+from system.strategy import make_strategy
+from venue.clock import Clock, Timer
+from venue.transport import FeedSubscription, Venue
+
+MEMORY_SAMPLE_INTERVAL = 1.0  # seconds of clock time between samples of the process's memory
+
+
+class TradingSystem:
+    def __init__(
+        self,
+        venue: Venue,
+        clock: Clock,
+        timer: Timer,
+        symbols: list[str],
+        secret: str,
+        settings: SystemSettings | None = None,
+    ) -> None:
+        s = settings or SystemSettings()
+        self.settings = s
+        self.symbols = list(symbols)
+        self._venue = venue
+        self._clock = clock
+        self._timer = timer
+        self._feed: FeedSubscription | None = None
+
+        self.bus = DataFlowManager()
+        self.memory = MemoryManager()
+        self.perf = PerformanceAnalyzer()
+        self.recovery = ErrorRecoverySystem(clock, timer)
+        self.market_data = MarketDataSystem(
+            self.symbols,
+            clock,
+            request_snapshot=self._request_snapshot,
+            bus=self.bus,
+            stale_after=s.stale_after,
+            depth_levels=s.depth_levels,
+            recovery=self.recovery,
+        )
+        self.cache = MarketDataEnhancer(self.market_data, clock)
+        self.ledger = PaperTradingSystem(s.ledger_path)
+        self.risk = RiskManagementSystem(RiskLimits.from_dict(s.risk), clock, reference_price=self._reference)
+        self.engine = TradingExecutionEngine(
+            clock,
+            send=lambda message: self.optimizer.submit(message),
+            risk=self.risk,
+            ledger=self.ledger,
+            perf=self.perf,
+        )
+        self.optimizer = TradingSystemOptimizer(
+            venue,
+            s.account,
+            secret,
+            clock,
+            timer,
+            on_message=self.engine.on_message,
+            on_ready=self.engine.on_session_ready,
+            size=s.pool_size,
+            heartbeat_interval=s.heartbeat_interval,
+            cancel_on_disconnect=s.cancel_on_disconnect,
+            last_exec_seq=self.engine.last_exec_seq,
+            recovery=self.recovery,
+        )
+        self.strategy = make_strategy(s.strategy, s.strategy_params, self.symbols, clock)
+        self.decisions = DecisionLoop(clock, self.cache, self.strategy, self.engine, self.ledger, self.perf)
+        self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
+
+        self.orchestrator = ComponentOrchestrator(clock, timer, supervise_interval=s.supervise_interval)
+        wiring: list[tuple[Component, tuple[str, ...]]] = [
+            (self.bus, ()),
+            (self.memory, ()),
+            (self.perf, ()),
+            (self.recovery, ()),
+            (self.market_data, ("data_flow_manager",)),
+            (self.cache, ("market_data_system",)),
+            (self.ledger, ()),
+            (self.risk, ("market_data_enhancer", "paper_trading_system")),
+            (self.engine, ("risk_management_system", "paper_trading_system")),
+            (self.optimizer, ("trading_execution_engine",)),
+            (self.decisions, ("market_data_enhancer", "trading_execution_engine", "performance_analyzer")),
+        ]
+        for component, depends_on in wiring:
+            self.orchestrator.register(component, depends_on)
+            self.health.watch(component)
+        self.orchestrator.register(self.health, tuple(c.name for c, _ in wiring))
+
+    @property
+    def components(self) -> list[Component]:
+        return self.orchestrator.components()
+
+    def start(self) -> None:
+        for symbol in self.symbols:
+            self.bus.subscribe(f"md.{symbol}", self.decisions.on_update, consumer="decision_loop")
+        self.orchestrator.start()
+        self._feed = self._venue.subscribe(self.market_data.on_market_data)
+        self._sample_memory()
+
+    def stop(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+        self.orchestrator.stop()
+
+    def _sample_memory(self) -> None:
+        if self.memory.running:
+            self.memory.sample(self._clock.now())
+            self._timer.call_later(MEMORY_SAMPLE_INTERVAL, self._sample_memory)
+
+    def _request_snapshot(self, symbol: str) -> None:
+        if self._feed is not None:
+            self._feed.request_snapshot(symbol)
+
+    def _reference(self, symbol: str) -> int | None:
+        quote = self.cache.quote(symbol)
+        return None if quote is None else int(quote.mid)
