@@ -4,6 +4,9 @@ The system's callbacks (market data, session messages, timers) run instantly in 
 unless their wall-clock cost is charged: then the client is busy for that long and whatever it
 sends leaves later, as it would from a real single-threaded process. Measuring wall time here is
 the harness's job; the system itself never reads the wall clock.
+
+Each charged call is also recorded by label in a latency histogram, so a session can quote the
+wall time its market data callbacks took (the in-session market data processing latency).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
+from system.perf import PerformanceAnalyzer
 from venue.transport import Connection, FeedSubscription, Venue
 
 
@@ -21,8 +25,18 @@ class ComputeCharger:
         self._depth = 0
         self.seconds = 0.0
         self.calls = 0
+        self.wall = PerformanceAnalyzer()  # wall seconds per call, by label
+        self._deferred: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
 
-    def run(self, callback: Callable[..., Any], *args: Any) -> Any:
+    def defer(self, action: Callable[..., Any], *args: Any) -> None:
+        """Run ``action`` now outside a charged call, else once the call's time has been charged:
+        what a busy client sends leaves when it is done computing."""
+        if self._depth:
+            self._deferred.append((action, args))
+        else:
+            action(*args)
+
+    def run(self, callback: Callable[..., Any], *args: Any, label: str = "other") -> Any:
         """Run ``callback`` and charge its wall time; nested calls are charged once, by the outermost."""
         if self._depth:
             return callback(*args)
@@ -35,10 +49,38 @@ class ComputeCharger:
             self._depth -= 1
             self.seconds += spent
             self.calls += 1
+            self.wall.record(label, spent)
             self._charge(spent)
+            deferred, self._deferred = self._deferred, []
+            for action, pending in deferred:
+                action(*pending)
 
-    def wrap(self, callback: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *args: self.run(callback, *args)
+    def wrap(self, callback: Callable[..., Any], label: str = "other") -> Callable[..., Any]:
+        return lambda *args: self.run(callback, *args, label=label)
+
+
+class _ChargedConnection:
+    def __init__(self, connection: Connection, charger: ComputeCharger) -> None:
+        self._connection = connection
+        self._charger = charger
+
+    def send(self, envelope: Any) -> None:
+        self._charger.defer(self._connection.send, envelope)
+
+    def close(self) -> None:
+        self._charger.defer(self._connection.close)
+
+
+class _ChargedSubscription:
+    def __init__(self, subscription: FeedSubscription, charger: ComputeCharger) -> None:
+        self._subscription = subscription
+        self._charger = charger
+
+    def request_snapshot(self, symbol: str) -> None:
+        self._charger.defer(self._subscription.request_snapshot, symbol)
+
+    def close(self) -> None:
+        self._subscription.close()
 
 
 class ChargedVenue:
@@ -49,7 +91,11 @@ class ChargedVenue:
         self._charger = charger
 
     def connect(self, on_receive: Callable[..., None], on_disconnect: Callable[[str], None]) -> Connection:
-        return self._venue.connect(self._charger.wrap(on_receive), self._charger.wrap(on_disconnect))
+        connection = self._venue.connect(
+            self._charger.wrap(on_receive, "order_entry"), self._charger.wrap(on_disconnect, "order_entry")
+        )
+        return _ChargedConnection(connection, self._charger)
 
     def subscribe(self, on_market_data: Callable[..., None]) -> FeedSubscription:
-        return self._venue.subscribe(self._charger.wrap(on_market_data))
+        subscription = self._venue.subscribe(self._charger.wrap(on_market_data, "market_data"))
+        return _ChargedSubscription(subscription, self._charger)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from harness.integration import interactions
+from harness.recovery import WINDOW
 from harness.session import TradingSession
 
 Measured = tuple[float, str, str]
@@ -78,7 +80,64 @@ def data_flow_reliability(s: TradingSession) -> Measured:
     )
 
 
+def recovery_rate(s: TradingSession) -> Measured:
+    watch = s.watch
+    s.run_until(lambda: all(o.judged for o in watch.outcomes), WINDOW + 1.0, step=0.5)
+    recovered, judged = watch.rate()
+    return (
+        100.0 * recovered / judged if judged else 0.0,
+        "%",
+        f"injected faults after which, within {WINDOW:g} s of the fault's end and with no operator, the "
+        f"exchange held a live session of the account, the system's market data had caught up with the "
+        f"exchange's feed, and the exchange accepted a new order from the system ({recovered} of {judged})",
+    )
+
+
+def _market_data_wall(s: TradingSession):  # noqa: ANN202
+    if s.charger is None:
+        raise AssertionError("in-session market data timing needs a session with compute charging")
+    return s.charger.wall
+
+
+def md_throughput(s: TradingSession) -> Measured:
+    wall = _market_data_wall(s)
+    n = wall.count("market_data")
+    total = wall.mean("market_data") * n
+    return (
+        n / total if total else 0.0,
+        "updates/s",
+        f"market data updates the system processed in session ({n}) over the wall time its market data "
+        f"callbacks took ({total:.3f} s), with the whole system running",
+    )
+
+
+def md_p99(s: TradingSession) -> Measured:
+    wall = _market_data_wall(s)
+    return (
+        1000.0 * wall.percentile("market_data", 99),
+        "ms",
+        f"p99 of the wall time of {wall.count('market_data')} market data callbacks in session, timed by "
+        f"the harness with perf_counter around each call",
+    )
+
+
+def integration_success(s: TradingSession) -> Measured:
+    rows = interactions(s)
+    attempts = sum(r["attempts"] for r in rows)
+    ok = sum(r["succeeded"] for r in rows)
+    return (
+        100.0 * ok / attempts if attempts else 0.0,
+        "%",
+        f"interactions between pairs of components that succeeded, over {len(rows)} pairs and "
+        f"{attempts} interactions exercised in the session",
+    )
+
+
 MEASURES: dict[str, Callable[[TradingSession], Measured]] = {
+    "automatic recovery rate": recovery_rate,
+    "in-session market data throughput": md_throughput,
+    "in-session market data p99 processing latency": md_p99,
+    "pairwise integration success": integration_success,
     "connection reuse": connection_reuse,
     "cache hit rate": cache_hit_rate,
     "decision-to-acknowledgement p95 latency": _ack_latency(95),

@@ -13,7 +13,10 @@ from typing import Any
 
 from harness.charging import ChargedVenue, ComputeCharger
 from harness.clock import SimClock, SimTimer
+from harness.probe import BusProbe
 from harness.reconcile import Reconciliation, reconcile
+from harness.recovery import RecoveryWatch
+from simulator.faults import FaultPlan
 from simulator.world import Market, MarketConfig
 from system.app import TradingSystem
 from system.settings import load_settings
@@ -28,7 +31,7 @@ class SessionSpec:
     symbols: int = 3
     profile: str = "normal"
     load: float = 1.0  # multiplies the background traders' order rates
-    faults: str | None = None  # fault plan as YAML text
+    faults: FaultPlan | str | None = None  # a plan, or its YAML text
     settings: dict[str, Any] = field(default_factory=dict)
     charge_compute: bool = False
     journal: Path | None = None
@@ -55,13 +58,16 @@ class TradingSession:
         if spec.charge_compute:
             self.charger = ComputeCharger(self.market.gateway.charge)
             venue = ChargedVenue(venue, self.charger)
-            timer = SimTimer(env, wrap=self.charger.run)
+            timer = SimTimer(env, wrap=self.charger.wrap(lambda callback: callback(), "timer"))
         else:
             timer = SimTimer(env)
         settings = load_settings({"account": ACCOUNT, **spec.settings})
         self.system = TradingSystem(venue, self.clock, timer, self.market.symbols, SECRET, settings)
+        self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
+        self.watch = RecoveryWatch(self.market, self.system.market_data, ACCOUNT)
         self.system.start()
         self.settled = False
+        self.closed_market = False
 
     @property
     def now(self) -> float:
@@ -88,6 +94,26 @@ class TradingSession:
         self.run_until(lambda: not engine.in_flight(), limit, step=0.25)
         self.run(1.0)
         self.settled = True
+
+    def close_market(self) -> None:
+        """Settle, close the exchange and let what is in flight arrive: books stop moving."""
+        self.settle()
+        if not self.closed_market:
+            self.market.exchange.close()
+            self.run(1.0)
+            self.closed_market = True
+
+    def top_differences(self) -> list[str]:
+        """Symbols whose top of book in the system differs from the exchange's (call after close_market)."""
+        out = []
+        for symbol in self.market.symbols:
+            book = self.market.exchange.book(symbol)
+            bid, ask = book.best_bid() or (0, 0), book.best_ask() or (0, 0)
+            top = self.system.market_data.top(symbol)
+            seen = None if top is None else (top.bid, top.bid_qty, top.ask, top.ask_qty)
+            if seen != (bid[0], bid[1], ask[0], ask[1]):
+                out.append(f"{symbol}: system {seen}, exchange {(bid[0], bid[1], ask[0], ask[1])}")
+        return out
 
     def reconcile(self) -> Reconciliation:
         self.settle()

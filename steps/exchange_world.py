@@ -10,6 +10,7 @@ from behave import given, then, when
 from harness.feed_recorder import FeedRecorder
 from harness.raw_session import RawSession
 from simulator.world import Market, MarketConfig
+from steps.session import in_session, trading
 from venue.messages import (
     ExecType,
     ExecutionReport,
@@ -62,7 +63,10 @@ def advance(context, seconds: float) -> None:
 
 @when("the market trades for {seconds:d} seconds")
 def market_trades(context, seconds):
-    advance(context, seconds)
+    if in_session(context):
+        trading(context).run(seconds)
+    else:
+        advance(context, seconds)
 
 
 @then("the client has seen a gap in the sequence numbers and recovered from a snapshot")

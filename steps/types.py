@@ -17,3 +17,11 @@ def parse_side(text: str) -> str:
 
 
 register_type(Price=parse_price, Side=parse_side)
+
+
+@parse.with_pattern(r"at least|at most")
+def parse_bound(text: str) -> str:
+    return text
+
+
+register_type(Bound=parse_bound)

@@ -84,7 +84,9 @@ class TradingSystem:
             last_exec_seq=self.engine.last_exec_seq,
             recovery=self.recovery,
         )
-        self.strategy = make_strategy(s.strategy, s.strategy_params, self.symbols, clock)
+        self.strategy = make_strategy(
+            s.strategy, s.strategy_params, self.symbols, clock, quotes=self.cache.quote
+        )
         self.decisions = DecisionLoop(clock, self.cache, self.strategy, self.engine, self.ledger, self.perf)
         self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
 

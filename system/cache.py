@@ -1,11 +1,14 @@
-"""The market data enhancer: a cache of derived quote figures (mid, spread, microprice) per symbol.
+"""The market data enhancer: a cache of the price-derived quote view (mid, spread) per symbol.
 
-Readers such as the decision loop and the risk checks ask for a symbol's quote many times per
-book change; the cache builds the derived view once per change and serves it until the book
-moves. Validity is exact, not time-based: an entry is served only while the market data system's
-``version`` of the symbol equals the version the entry was built from, so an outdated top of book
-is never served. A quote is unavailable (None) whenever the book is not fit to trade on: unknown
-symbol, stale feed, recovering from a gap, not in continuous trading, or not two-sided.
+Readers such as the decision loop and the risk checks ask for quotes many times per book change;
+the cache builds the derived price view once per change of the top-of-book prices (or phase) and
+serves it until they move. Validity is exact, not time-based: an entry is served only while the
+market data system's ``version`` of the symbol equals the version the entry was built from, and
+that version is bumped on every change of a top price or the phase, so an outdated price is never
+served. The version is NOT bumped by a size-only change at the touch or a trade print, so an entry
+holds nothing derived from sizes or trades: sizes are raw, and whoever needs them reads them from
+the market data system directly. A quote is unavailable (None) whenever the book is not fit to trade
+on: unknown symbol, stale feed, recovering from a gap, not in continuous trading, or not two-sided.
 """
 
 from __future__ import annotations
@@ -23,19 +26,18 @@ _CONTINUOUS = Phase.CONTINUOUS
 
 @dataclass(frozen=True, slots=True)
 class CachedQuote:
-    """A two-sided top of book with its derived figures, as of the market data ``version``."""
+    """Two-sided top-of-book prices with their derived figures, as of the market data ``version``.
+
+    Only price-derived fields: sizes and trade prints change without a version bump, so they are
+    not kept here (read them from the market data system).
+    """
 
     symbol: str
     bid: int
-    bid_qty: int
     ask: int
-    ask_qty: int
     mid: float
     spread: int
-    microprice: float  # size-weighted toward the side with less size: where the next trade leans
-    # A trade print does not bump the version, so these two are as of when the entry was built.
-    last_price: int
-    time: float
+    time: float  # the book's feed time when the entry was built
     version: int
 
 
@@ -69,8 +71,8 @@ class MarketDataEnhancer(Lifecycle):
             self.unavailable += 1
             return None
         entry = self._entries.get(symbol)
-        # An entry is only ever built from a continuous, two-sided book, and any change of top or
-        # phase bumps the version, so a matching version proves the entry still holds.
+        # An entry is only ever built from a continuous, two-sided book, and any change of a top
+        # price or the phase bumps the version, so a matching version proves the entry still holds.
         if (
             entry is not None
             and entry.version == book.version
@@ -78,28 +80,15 @@ class MarketDataEnhancer(Lifecycle):
         ):
             self.hits += 1
             return entry
-        bid_qty = book.bid_qty
-        ask_qty = book.ask_qty
-        if book.phase is not _CONTINUOUS or not (bid_qty and ask_qty):
+        bid = book.bid
+        ask = book.ask
+        # A side is empty exactly when its price is 0, so two-sided is judged from the prices.
+        if book.phase is not _CONTINUOUS or not (bid and ask):
             if entry is not None:
                 del self._entries[symbol]
             self.unavailable += 1
             return None
-        bid = book.bid
-        ask = book.ask
-        entry = CachedQuote(
-            symbol,
-            bid,
-            bid_qty,
-            ask,
-            ask_qty,
-            (bid + ask) / 2,
-            ask - bid,
-            (bid * ask_qty + ask * bid_qty) / (bid_qty + ask_qty),
-            book.last_price,
-            book.time,
-            book.version,
-        )
+        entry = CachedQuote(symbol, bid, ask, (bid + ask) / 2, ask - bid, book.time, book.version)
         self._entries[symbol] = entry
         self._built_at[symbol] = self._clock.now()
         self.misses += 1
@@ -142,8 +131,6 @@ class MarketDataEnhancer(Lifecycle):
         for symbol, e in self._entries.items():
             if not e.bid <= e.mid <= e.ask:
                 problems.append(f"{symbol}: mid {e.mid} outside bid {e.bid} .. ask {e.ask}")
-            if not e.bid <= e.microprice <= e.ask:
-                problems.append(f"{symbol}: microprice {e.microprice} outside bid {e.bid} .. ask {e.ask}")
             if e.spread <= 0:
                 problems.append(f"{symbol}: spread {e.spread} not positive")
             if e.version > self._md.version(symbol):

@@ -7,6 +7,11 @@ with an :class:`InvalidInput` naming the field; they are recorded, never raised 
 and still consume their sequence number so that no false gap follows. Every applied update is
 republished on the bus as ``md.<symbol>``.
 
+Each symbol's ``version`` counts changes of its top-of-book PRICES (a bid or ask price, including a
+side becoming empty or non-empty) and of its phase, and every applied snapshot. A size-only change at
+the touch and a trade print update the state without bumping it, so a reader may cache anything
+derived from the prices and phase while the version is unchanged, but must read sizes live.
+
 This is the hot path of the system, so the per-update code is written for CPython speed: state
 lives in ``__slots__`` objects, dispatch is a dict keyed by ``type(message)``, the immutable
 :class:`Top` view is only built when someone asks, and nothing is logged per update.
@@ -253,11 +258,12 @@ class MarketDataSystem(Lifecycle):
             return
         book.time = m.time
         book.updated_at = now
-        if bp != book.bid or bq != book.bid_qty or ap != book.ask or aq != book.ask_qty or book.phase is None:
+        # Sizes are always stored; only a change of a top price (or the first message) bumps the version.
+        book.bid_qty = bq
+        book.ask_qty = aq
+        if bp != book.bid or ap != book.ask or book.phase is None:
             book.bid = bp
-            book.bid_qty = bq
             book.ask = ap
-            book.ask_qty = aq
             if book.phase is None:
                 book.phase = _CONTINUOUS
             book.version += 1
@@ -390,18 +396,21 @@ class MarketDataSystem(Lifecycle):
             self._publish(book.topic, m)
 
     def _set_levels(self, book: BookState, bids: Levels, asks: Levels) -> bool:
-        """Store the levels and the top they imply; True when the top of book changed."""
+        """Store the levels and the top they imply; True when a top-of-book PRICE changed.
+
+        Sizes at the touch are stored either way; a size-only change returns False.
+        """
         levels = self.depth_levels
         book.bids = bids[:levels]
         book.asks = asks[:levels]
         bp, bq = bids[0] if bids else (0, 0)
         ap, aq = asks[0] if asks else (0, 0)
-        if bp == book.bid and bq == book.bid_qty and ap == book.ask and aq == book.ask_qty:
+        book.bid_qty = bq
+        book.ask_qty = aq
+        if bp == book.bid and ap == book.ask:
             return False
         book.bid = bp
-        book.bid_qty = bq
         book.ask = ap
-        book.ask_qty = aq
         return True
 
     # --- the uncommon paths ---------------------------------------------------------------------
@@ -481,7 +490,11 @@ class MarketDataSystem(Lifecycle):
         return self._books.get(symbol)
 
     def version(self, symbol: str) -> int:
-        """Bumped on every change of top of book or phase; 0 before any data or for an unknown symbol."""
+        """Bumped on every change of a top-of-book price or the phase, and on every snapshot.
+
+        Not bumped by a size-only change at the touch or a trade print. 0 before any data or for an
+        unknown symbol.
+        """
         book = self._books.get(symbol)
         return 0 if book is None else book.version
 

@@ -98,6 +98,7 @@ class TradingSystemOptimizer(Lifecycle):
         self._nonce = 0
         self._rr = 0
         self.submissions = 0
+        self.unsent = 0  # submit calls that found no live session; the engine resends on the next logon
         self.reused = 0
         self.reconnects = 0
         self.heartbeats_sent = 0
@@ -144,6 +145,7 @@ class TradingSystemOptimizer(Lifecycle):
                 self.reused += 1
             slot.carried += 1
             return True
+        self.unsent += 1
         return False
 
     def live_sessions(self) -> int:

@@ -2,14 +2,17 @@
 
 A strategy is anything with :meth:`Strategy.on_quote`; :func:`make_strategy` builds one by name from the
 registry, with defaults from ``config/strategy.yaml`` overridden by the caller's params. The reference
-:class:`MeanReversion` fades moves of the mid away from its exponentially weighted mean. It is fully
+:class:`MeanReversion` fades moves of the mid away from its exponentially weighted mean. With
+``relative`` on (the default), given a quote accessor and a basket of at least two symbols, it fades
+each symbol's move RELATIVE TO THE BASKET instead: the observed series is the symbol's log mid minus
+the mean log mid of the basket, so a move shared by the whole basket gives no signal. It is fully
 deterministic: the same quotes, positions and open orders give the same intents.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -31,8 +34,6 @@ class Clock(Protocol):
 class QuoteLike(Protocol):
     bid: int | None
     ask: int | None
-    bid_qty: int
-    ask_qty: int
     mid: float | None
     spread: int | None
     version: int
@@ -66,6 +67,7 @@ class MeanReversionParams:
     tick: int = 100
     requote_ticks: int = 2
     take_every: int = 10
+    relative: bool = True  # trade each symbol's deviation from the basket (needs quotes and 2+ symbols)
 
     def __post_init__(self) -> None:
         where = "strategy.mean_reversion"
@@ -96,19 +98,35 @@ class _SymbolState:
 
 
 class MeanReversion:
-    """Fade the mid's deviation from its EWMA; one live order per side per symbol, capped position.
+    """Fade the observed series' deviation from its EWMA; one live order per side per symbol, capped.
 
-    The deviation of a quote is measured against the mean and variance of the quotes *before* it, so a
-    jump is judged against the market it jumped from. Trading starts once ``warmup`` quotes of the
-    symbol have been seen (the next quote is the first that may trade).
+    The observed series is the mid (absolute mode) or, in relative mode, x = log(mid) - the mean
+    log(mid) over the basket symbols whose quote is available; on each quote of a symbol relative mode
+    reads every other symbol of the basket through ``quotes``, and makes no decision (and observes
+    nothing) when fewer than two mids are available. Relative mode needs ``params.relative``, a
+    ``quotes`` accessor and at least two symbols; otherwise the strategy runs in absolute mode.
+
+    The deviation of an observation is measured against the mean and variance of the observations
+    *before* it, so a jump is judged against the market it jumped from. Trading starts once ``warmup``
+    observations of the symbol have been made (the next one is the first that may trade). Orders are
+    priced from the symbol's own quote either way.
     """
 
     name = "mean_reversion"
 
-    def __init__(self, params: MeanReversionParams, symbols: Sequence[str], clock: Clock) -> None:
+    def __init__(
+        self,
+        params: MeanReversionParams,
+        symbols: Sequence[str],
+        clock: Clock,
+        quotes: Callable[[str], QuoteLike | None] | None = None,
+    ) -> None:
         self.params = params
         self._clock = clock
         self._state = {symbol: _SymbolState() for symbol in symbols}
+        self._symbols = tuple(self._state)
+        self._quotes = quotes
+        self.relative = params.relative and quotes is not None and len(self._symbols) >= 2
 
     def seen(self, symbol: str) -> int:
         """Quotes of ``symbol`` seen so far (for diagnostics and tests)."""
@@ -123,29 +141,59 @@ class MeanReversion:
             raise InvalidInput("strategy", "symbol", f"unknown symbol {symbol!r} (known: {known})")
         if isinstance(position, bool) or not isinstance(position, int):
             raise InvalidInput("strategy", "position", f"must be an integer, got {position!r}")
-        mid = getattr(quote, "mid", None)
-        if mid is None or isinstance(mid, bool) or not math.isfinite(mid):
+        mid = _usable_mid(quote)
+        if mid is None:
             return []  # a one-sided or empty book says nothing about the mean
-        want = self._observe(state, float(mid))
+        if self.relative:
+            value = self._relative_value(symbol, mid)
+            if value is None:
+                return []  # fewer than two mids in the basket: no relative view
+        else:
+            value = mid
+        want = self._observe(state, value)
         if want is None:
             return []
         return self._orders_for(symbol, state, want, quote, position, open_orders)
 
-    def _observe(self, state: _SymbolState, mid: float) -> Side | None:
+    def _relative_value(self, symbol: str, mid: float) -> float | None:
+        """log(mid) of ``symbol`` minus the mean log mid of the available basket; None below two mids.
+
+        The symbol's own mid is the quote being decided on; every other symbol is read through the
+        accessor (the decision loop has just read the symbol's own quote through it).
+        """
+        if mid <= 0:
+            return None
+        own = math.log(mid)
+        total = own
+        count = 1
+        read = self._quotes
+        assert read is not None  # relative mode implies an accessor
+        for other in self._symbols:
+            if other == symbol:
+                continue
+            other_mid = _usable_mid(read(other))
+            if other_mid is not None and other_mid > 0:
+                total += math.log(other_mid)
+                count += 1
+        if count < 2:
+            return None
+        return own - total / count
+
+    def _observe(self, state: _SymbolState, value: float) -> Side | None:
         p = self.params
         want: Side | None = None
         if state.seen >= p.warmup and state.seen > 0:
             band = p.threshold * math.sqrt(state.var)
-            deviation = mid - state.mean
+            deviation = value - state.mean
             # A zero band (a flat history) would turn any tick into a signal; wait for some variance.
             if band > 0 and deviation > band:
                 want = Side.SELL
             elif band > 0 and deviation < -band:
                 want = Side.BUY
         if state.seen == 0:
-            state.mean = mid
+            state.mean = value
         else:
-            diff = mid - state.mean
+            diff = value - state.mean
             increment = p.alpha * diff
             state.mean += increment
             state.var = (1 - p.alpha) * (state.var + diff * increment)
@@ -194,6 +242,14 @@ class MeanReversion:
         return intents
 
 
+def _usable_mid(quote: QuoteLike | None) -> float | None:
+    """The quote's mid as a finite float, or None when there is none."""
+    mid = getattr(quote, "mid", None)
+    if mid is None or isinstance(mid, bool) or not math.isfinite(mid):
+        return None
+    return float(mid)
+
+
 STRATEGIES: dict[str, tuple[type, type]] = {"mean_reversion": (MeanReversion, MeanReversionParams)}
 
 
@@ -213,8 +269,18 @@ def load_defaults(name: str, path: Path = CONFIG_PATH) -> dict[str, Any]:
     return section
 
 
-def make_strategy(name: str, params: dict[str, Any], symbols: list[str], clock: Clock) -> Strategy:
-    """Build the strategy registered as ``name`` with config defaults overridden by ``params``."""
+def make_strategy(
+    name: str,
+    params: dict[str, Any],
+    symbols: list[str],
+    clock: Clock,
+    quotes: Callable[[str], QuoteLike | None] | None = None,
+) -> Strategy:
+    """Build the strategy registered as ``name`` with config defaults overridden by ``params``.
+
+    ``quotes`` (e.g. the cache's ``quote``) gives the strategy the current quote of any symbol of its
+    universe; the mean-reversion strategy needs it for its relative mode.
+    """
     entry = STRATEGIES.get(name) if isinstance(name, str) else None
     if entry is None:
         known = ", ".join(STRATEGIES)
@@ -227,4 +293,6 @@ def make_strategy(name: str, params: dict[str, Any], symbols: list[str], clock: 
         raise InvalidInput("strategy", "symbols", f"expected a list of non-empty names, got {symbols!r}")
     cls, params_cls = entry
     merged = {**load_defaults(name), **params}
-    return cls(from_mapping(params_cls, merged, f"strategy.{name}"), list(symbols), clock)
+    if quotes is not None and not callable(quotes):
+        raise InvalidInput("strategy", "quotes", f"expected a callable, got {type(quotes).__name__}")
+    return cls(from_mapping(params_cls, merged, f"strategy.{name}"), list(symbols), clock, quotes)

@@ -45,7 +45,23 @@ def test_derived_figures() -> None:
     md.on_market_data(q(1))
     md.on_market_data(TradePrint("AAA", 2, 102, 1, Side.BUY, 2.0))
     quote = cache.quote("AAA")
-    assert quote == CachedQuote("AAA", 100, 1, 104, 3, 102.0, 4, 101.0, 102, 2.0, 1)
+    assert quote == CachedQuote("AAA", 100, 104, 102.0, 4, 2.0, 1)
+    assert cache.validate() == []
+
+
+def test_size_only_change_is_a_hit_and_serves_no_sizes() -> None:
+    md, cache, _ = make()
+    md.on_market_data(q(1))
+    first = cache.quote("AAA")
+    md.on_market_data(q(2, bq=50, aq=70))  # size-only change at the touch
+    assert cache.quote("AAA") is first
+    assert (cache.hits, cache.misses) == (1, 1)
+    assert not hasattr(first, "bid_qty") and not hasattr(first, "microprice")
+    top = md.top("AAA")
+    assert top is not None and (top.bid_qty, top.ask_qty) == (50, 70)  # sizes read live
+    md.on_market_data(q(3, bid=101, bq=50, aq=70))  # a price change rebuilds
+    second = cache.quote("AAA")
+    assert second is not None and second.bid == 101 and second is not first
     assert cache.validate() == []
 
 

@@ -247,16 +247,27 @@ def test_version_bump_rules() -> None:
     rig.feed(Depth("AAA", 4, ((100, 5), (99, 1)), ((101, 7),), 4.0))  # top unchanged
     assert rig.md.version("AAA") == v
     assert rig.md.depth("AAA") == (((100, 5), (99, 1)), ((101, 7),))
-    rig.feed(Depth("AAA", 5, ((100, 6), (99, 1), (98, 1)), ((101, 7),), 5.0))  # top size changed
-    assert rig.md.version("AAA") == v + 1
+    rig.feed(Depth("AAA", 5, ((100, 6), (99, 1), (98, 1)), ((101, 7),), 5.0))  # top size only
+    assert rig.md.version("AAA") == v  # a size-only change at the touch does not bump
     assert len(rig.md.depth("AAA")[0]) == 2  # trimmed to depth_levels
-    rig.feed(q(6, bq=9))
+    top = rig.md.top("AAA")
+    assert top is not None and (top.bid, top.bid_qty, top.ask, top.ask_qty) == (100, 6, 101, 7)
+    rig.feed(q(6, bq=9))  # size-only quote change: sizes updated, version kept
+    assert rig.md.version("AAA") == v
+    top = rig.md.top("AAA")
+    assert top is not None and (top.bid_qty, top.version) == (9, v)
+    assert rig.md.state("AAA").bid_qty == 9  # type: ignore[union-attr]
+    rig.feed(Depth("AAA", 7, ((99, 1),), ((101, 7),), 7.0))  # bid price moved
+    assert rig.md.version("AAA") == v + 1
+    rig.feed(Depth("AAA", 8, (), ((101, 7),), 8.0))  # bid side empties
     assert rig.md.version("AAA") == v + 2
-    rig.feed(TradingStatus("AAA", 7, Phase.HALTED, "volatility", 7.0))
+    rig.feed(q(9))  # bid side non-empty again
     assert rig.md.version("AAA") == v + 3
-    assert rig.md.phase("AAA") is Phase.HALTED
-    rig.feed(snap(7))
+    rig.feed(TradingStatus("AAA", 10, Phase.HALTED, "volatility", 10.0))
     assert rig.md.version("AAA") == v + 4
+    assert rig.md.phase("AAA") is Phase.HALTED
+    rig.feed(snap(10))
+    assert rig.md.version("AAA") == v + 5
     assert rig.md.version("ZZZ") == 0
 
 

@@ -269,3 +269,109 @@ def test_open_orders_count_towards_cap_on_same_side_only():
     # a resting sell does not block a buy entry, and is cancelled on the flip
     out = strat.on_quote("AAA", q(BASE - 5_000), 100, [Order("s1", S, BASE + 100, leaves_qty=100)])
     assert out == [Cancel("s1"), Place("AAA", B, 100, BASE - 5_100)]
+
+
+# --- relative (basket) mode -----------------------------------------------------------------------
+
+
+class Basket:
+    """A quote accessor over a dict of current quotes that records every read."""
+
+    def __init__(self, mids: dict[str, int]) -> None:
+        self.quotes: dict[str, Quote | None] = {s: q(m) for s, m in mids.items()}
+        self.reads: list[str] = []
+
+    def __call__(self, symbol: str) -> Quote | None:
+        self.reads.append(symbol)
+        return self.quotes.get(symbol)
+
+    def set(self, symbol: str, mid: int) -> Quote:
+        quote = self.quotes[symbol] = q(mid)
+        return quote
+
+
+SYMBOLS = ["AAA", "BBB", "CCC"]
+
+
+def make_relative(basket: Basket, symbols: list[str] = SYMBOLS, **params) -> MeanReversion:
+    strat = make_strategy("mean_reversion", {"take_every": 0, **params}, symbols, Clock(), quotes=basket)
+    assert isinstance(strat, MeanReversion)
+    return strat
+
+
+def warm_relative(strat: MeanReversion, basket: Basket, n: int, symbol: str = "AAA") -> None:
+    """Quiet basket: the symbol alternates by one tick while the others stay put."""
+    for i in range(n):
+        quote = basket.set(symbol, BASE + 100 * (i % 2))
+        assert strat.on_quote(symbol, quote, 0, []) == []
+
+
+def test_relative_is_the_default_and_needs_accessor_and_two_symbols():
+    assert MeanReversionParams().relative is True
+    assert make_relative(Basket({s: BASE for s in SYMBOLS})).relative
+    assert not make().relative  # no accessor
+    assert not make_relative(Basket({"AAA": BASE}), ["AAA"]).relative  # one symbol
+    assert not make_relative(Basket({s: BASE for s in SYMBOLS}), relative=False).relative
+
+
+def test_relative_reads_every_other_symbol_through_the_accessor():
+    basket = Basket({s: BASE for s in SYMBOLS})
+    strat = make_relative(basket, warmup=30)
+    strat.on_quote("BBB", basket.quotes["BBB"], 0, [])  # type: ignore[arg-type]
+    assert sorted(basket.reads) == ["AAA", "CCC"]  # its own quote is the one being decided on
+    basket.reads.clear()
+    warm_relative(strat, basket, 5)
+    assert basket.reads == ["BBB", "CCC"] * 5
+
+
+def test_relative_symbol_moving_with_the_basket_gives_no_signal():
+    basket = Basket({s: BASE for s in SYMBOLS})
+    strat = make_relative(basket, warmup=10)
+    warm_relative(strat, basket, 10)
+    for s in SYMBOLS:  # the whole basket rallies 5%
+        basket.set(s, BASE + 50_000)
+    assert strat.on_quote("AAA", basket.quotes["AAA"], 0, []) == []  # type: ignore[arg-type]
+    # the same rally on the raw mid is a sell signal in absolute mode
+    absolute = make_relative(basket, warmup=10, relative=False)
+    warm(absolute, 10)
+    assert absolute.on_quote("AAA", q(BASE + 50_000), 0, []) != []
+
+
+def test_relative_symbol_diverging_from_the_basket_signals():
+    basket = Basket({s: BASE for s in SYMBOLS})
+    strat = make_relative(basket, warmup=10)
+    warm_relative(strat, basket, 10)
+    up = basket.set("AAA", BASE + 5_000)
+    assert strat.on_quote("AAA", up, 0, []) == [Place("AAA", S, 100, BASE + 5_100)]  # priced off own quote
+    basket2 = Basket({s: BASE for s in SYMBOLS})
+    strat2 = make_relative(basket2, warmup=10)
+    warm_relative(strat2, basket2, 10)
+    basket2.set("BBB", BASE + 5_000)  # the others rally, AAA stays: AAA is cheap to the basket
+    basket2.set("CCC", BASE + 5_000)
+    assert strat2.on_quote("AAA", basket2.set("AAA", BASE), 0, []) == [Place("AAA", B, 100, BASE - 100)]
+
+
+def test_relative_needs_two_available_mids():
+    basket = Basket({s: BASE for s in SYMBOLS})
+    strat = make_relative(basket, warmup=1)
+    basket.quotes["BBB"] = None
+    basket.quotes["CCC"] = Quote(None, BASE)  # one-sided
+    assert strat.on_quote("AAA", q(BASE), 0, []) == []
+    assert strat.seen("AAA") == 0  # nothing observed without a basket
+    basket.set("CCC", BASE)
+    assert strat.on_quote("AAA", q(BASE), 0, []) == []
+    assert strat.seen("AAA") == 1
+
+
+def test_relative_with_one_symbol_falls_back_to_absolute():
+    basket = Basket({"AAA": BASE})
+    strat = make_relative(basket, ["AAA"], warmup=10)
+    warm(strat, 10)
+    assert strat.on_quote("AAA", q(BASE + 5_000), 0, []) == [Place("AAA", S, 100, BASE + 5_100)]
+    assert basket.reads == []
+
+
+def test_quotes_accessor_must_be_callable():
+    with pytest.raises(InvalidInput) as info:
+        make_strategy("mean_reversion", {}, SYMBOLS, Clock(), quotes=42)  # type: ignore[arg-type]
+    assert info.value.field == "quotes"

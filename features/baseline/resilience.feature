@@ -13,7 +13,7 @@ Feature: The integration layer's stability and recovery baseline is maintained
       | 90  | stale_feed     | duration=3                 |
       | 120 | latency_spike  | factor=10, duration=5      |
       | 150 | reject_storm   | duration=2                 |
-      | 180 | gateway_crash  | down_for=2                 |
+      | 180 | crash          | duration=2                 |
       | 210 | slow_acks      | extra=0.05, duration=5     |
     When the market trades for 260 seconds
 

@@ -23,7 +23,7 @@ Feature: Errors in one place do not corrupt state anywhere else
       | stale_feed    | duration=3              |
       | drop_feed     | count=30                |
       | slow_acks     | extra=0.2, duration=5   |
-      | gateway_crash | down_for=3              |
+      | crash         | duration=3              |
 
   @criterion:SYS-ERROR-RECOVERY
   Scenario: A campaign of fifty faults of seven kinds, recovered without an operator

@@ -1,0 +1,113 @@
+"""Steps that build a simulated trading session (market, system, faults), run it, and judge its
+figures and its books against the exchange."""
+
+from __future__ import annotations
+
+from behave import given, then
+
+from harness.measures import MEASURES
+from harness.session import SessionSpec, TradingSession
+from harness.targets import parse_target
+from simulator.faults import FaultPlan
+
+LOADS = {"light": 0.5, "normal": 1.0, "peak": 2.0, "stress": 4.0}
+
+
+def trading(context) -> TradingSession:
+    """The scenario's trading session, built on first use from what the Given steps set."""
+    if getattr(context, "trading", None) is None:
+        spec = SessionSpec(
+            seed=context.seed,
+            symbols=context.market_symbols,
+            profile=context.market_profile,
+            load=context.market_load,
+            faults=getattr(context, "fault_plan", None),
+            charge_compute=getattr(context, "charge_compute", False),
+        )
+        context.trading = TradingSession(spec)
+        context.closers.append(context.trading.close)
+    return context.trading
+
+
+def in_session(context) -> bool:
+    return getattr(context, "market_load", None) is not None
+
+
+@given("a {profile:w} market in {count:d} symbols")
+def market(context, profile, count):
+    context.trading = None
+    context.market_profile = profile
+    context.market_symbols = count
+    context.market_load = 1.0
+
+
+@given("a {profile:w} market in {count:d} symbols at {load:w} load")
+def loaded_market(context, profile, count, load):
+    market(context, profile, count)
+    assert load in LOADS, f"unknown load {load!r} (known: {', '.join(LOADS)})"
+    context.market_load = LOADS[load]
+    context.load_name = load
+
+
+@given("the trading system trades on it with its default configuration")
+def default_system(context):
+    context.charge_compute = False
+
+
+@given("the trading system trades on it with its measured compute time charged to simulated time")
+def charged_system(context):
+    context.charge_compute = True
+
+
+def _value(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+@given("this fault plan:")
+def fault_plan(context):
+    entries = []
+    for row in context.table:
+        entry = {"at": _value(row["at"]), "fault": row["fault"]}
+        for pair in filter(None, (p.strip() for p in row["parameters"].split(","))):
+            key, sep, value = pair.partition("=")
+            assert sep, f"fault parameter {pair!r} is not key=value"
+            entry[key.strip()] = _value(value.strip())
+        entries.append(entry)
+    context.fault_plan = FaultPlan.from_entries(entries, "the scenario's fault plan")
+
+
+def _judge(context, name: str, value: float, unit: str, method: str, bound: str, target: str) -> None:
+    goal = parse_target(target)
+    assert goal.unit == unit, f"{name}: measured in {unit}, target given in {goal.unit}"
+    limits = {"at_least": goal.value} if bound == "at least" else {"at_most": goal.value}
+    context.evidence.require(context.evidence.figure(name, value, unit, method=method, **limits))
+
+
+@then("the {measure} is {bound:Bound} {target}")
+def session_figure(context, measure, bound, target):
+    assert measure in MEASURES, f"no measure called {measure!r} (known: {', '.join(MEASURES)})"
+    value, unit, method = MEASURES[measure](trading(context))
+    _judge(context, measure, value, unit, method, bound, target)
+
+
+@then("the system's orders, fills and positions reconcile exactly with the exchange")
+@then("the system's orders, fills, positions and cash reconcile exactly with the exchange")
+def reconciled(context):
+    result = trading(context).reconcile()
+    context.evidence.table("reconciliation", [{"orders": result.orders, "fills": result.fills,
+                                               "symbols held": result.symbols,
+                                               "differences": len(result.differences)}])
+    assert result.orders > 0, "the system sent no orders, so there is nothing to reconcile"
+    assert result.ok, result.summary()
+
+
+@then("every component's self-validation finds no problems")
+def self_validation(context):
+    problems = {c.name: c.validate() for c in trading(context).system.components}
+    bad = {name: found for name, found in problems.items() if found}
+    assert not bad, f"self-validation problems: {bad}"
