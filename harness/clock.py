@@ -17,13 +17,24 @@ class SimClock:
 
 
 class _Handle:
-    __slots__ = ("cancelled",)
+    __slots__ = ("cancelled", "callback", "wrap")
 
-    def __init__(self) -> None:
+    def __init__(
+        self, callback: Callable[[], None], wrap: Callable[[Callable[[], None]], None] | None
+    ) -> None:
         self.cancelled = False
+        self.callback = callback
+        self.wrap = wrap
 
     def cancel(self) -> None:
         self.cancelled = True
+
+    def fire(self, _event: object) -> None:
+        if not self.cancelled:
+            if self.wrap is None:
+                self.callback()
+            else:
+                self.wrap(self.callback)
 
 
 class SimTimer:
@@ -36,16 +47,6 @@ class SimTimer:
         self._wrap = wrap
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> _Handle:
-        handle = _Handle()
-        wrap = self._wrap
-
-        def fire(_event: object) -> None:
-            if handle.cancelled:
-                return
-            if wrap is None:
-                callback()
-            else:
-                wrap(callback)
-
-        self._env.timeout(max(0.0, delay)).callbacks.append(fire)
+        handle = _Handle(callback, self._wrap)
+        self._env.timeout(delay if delay > 0.0 else 0.0).callbacks.append(handle.fire)
         return handle

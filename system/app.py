@@ -85,9 +85,11 @@ class TradingSystem:
             recovery=self.recovery,
         )
         self.strategy = make_strategy(
-            s.strategy, s.strategy_params, self.symbols, clock, quotes=self.cache.quote
+            s.strategy, s.strategy_params, self.symbols, clock, quotes=lambda symbol: self.cache.quote(symbol)
         )
-        self.decisions = DecisionLoop(clock, self.cache, self.strategy, self.engine, self.ledger, self.perf)
+        self.decisions = DecisionLoop(
+            clock, timer, self.cache, self.strategy, self.engine, self.ledger, self.perf
+        )
         self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
 
         self.orchestrator = ComponentOrchestrator(clock, timer, supervise_interval=s.supervise_interval)

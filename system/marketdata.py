@@ -135,6 +135,20 @@ def _side_problem(price: object, qty: object, price_field: str, qty_field: str) 
 
 
 def _levels_problem(levels: object) -> str | None:
+    if type(levels) is tuple:
+        # The common case in one pass with no calls; the slow path below names the problem.
+        for level in levels:
+            if not (
+                type(level) is tuple
+                and len(level) == 2
+                and type(level[0]) is int
+                and type(level[1]) is int
+                and level[0] > 0
+                and level[1] > 0
+            ):
+                break
+        else:
+            return None
     if type(levels) is not tuple:
         return f"not a tuple of (price, qty) levels: {levels!r}"
     for i, level in enumerate(levels):

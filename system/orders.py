@@ -113,6 +113,8 @@ class TradingExecutionEngine(Lifecycle):
         self._orders: dict[str, OrderRecord] = {}
         self._by_id: dict[str, OrderRecord] = {}
         self._by_order_id: dict[str, OrderRecord] = {}
+        # symbol -> first client id -> order that is live or has a request in flight; pruned lazily
+        self._open: dict[str, dict[str, OrderRecord]] = {}
         self._last_seq = 0
         self._held: dict[int, tuple[object, float]] = {}  # exec_seq -> (report, arrival time)
         self.placed = 0
@@ -135,10 +137,23 @@ class TradingExecutionEngine(Lifecycle):
         return self._by_id.get(cl_ord_id)
 
     def open_orders(self, symbol: str) -> list[OrderRecord]:
-        return [o for o in self._orders.values() if o.live and o.symbol == symbol]
+        """The live orders of ``symbol``; prunes the index of orders that are done with."""
+        index = self._open.get(symbol)
+        if not index:
+            return []
+        live = []
+        for key, record in list(index.items()):
+            if record.live:
+                live.append(record)
+            elif not record.pending:
+                del index[key]  # an order never comes back to life, so it can leave the index for good
+        return live
 
     def in_flight(self) -> bool:
-        return any(o.pending for o in self._orders.values())
+        return any(o.pending for index in self._open.values() for o in index.values())
+
+    def _live_count(self) -> int:
+        return sum(len(self.open_orders(symbol)) for symbol in list(self._open))
 
     def last_exec_seq(self) -> int:
         return self._last_seq
@@ -162,9 +177,10 @@ class TradingExecutionEngine(Lifecycle):
     def cancel_all(self) -> int:
         """Cancel every live order with no request in flight; the number of cancels sent."""
         sent = 0
-        for record in list(self._orders.values()):
-            if record.live and not record.pending and self._cancel(Cancel(record.cl_ord_id)) is not None:
-                sent += 1
+        for symbol in list(self._open):
+            for record in self.open_orders(symbol):
+                if not record.pending and self._cancel(Cancel(record.cl_ord_id)) is not None:
+                    sent += 1
         return sent
 
     def _place(self, intent: Place) -> str | None:
@@ -176,11 +192,7 @@ class TradingExecutionEngine(Lifecycle):
             _check_positive(intent.price, "price")
         if not isinstance(intent.tif, TimeInForce):
             raise InvalidInput("order intent", "tif", f"not a TimeInForce: {intent.tif!r}")
-        open_same_side = sum(
-            o.leaves_qty
-            for o in self._orders.values()
-            if o.live and o.symbol == intent.symbol and o.side is intent.side
-        )
+        open_same_side = sum(o.leaves_qty for o in self.open_orders(intent.symbol) if o.side is intent.side)
         reason = self._risk.check(
             intent.symbol,
             intent.side,
@@ -218,6 +230,7 @@ class TradingExecutionEngine(Lifecycle):
         )
         self._orders[cl_ord_id] = record
         self._by_id[cl_ord_id] = record
+        self._open.setdefault(intent.symbol, {})[cl_ord_id] = record
         self.placed += 1
         # Not sent now means sent on the next on_session_ready: the order stays pending_new.
         self._send(record.last_message)
@@ -437,13 +450,13 @@ class TradingExecutionEngine(Lifecycle):
                     HealthState.DEGRADED,
                     f"{len(self._held)} reports wait {waited:.1f}s for exec_seq {self._last_seq + 1}",
                 )
-        return Health(HealthState.HEALTHY, f"{sum(1 for o in self._orders.values() if o.live)} live orders")
+        return Health(HealthState.HEALTHY, f"{self._live_count()} live orders")
 
     def metrics(self) -> dict[str, float]:
         n = self.name
         return {
             f"{n}.placed": float(self.placed),
-            f"{n}.live": float(sum(1 for o in self._orders.values() if o.live)),
+            f"{n}.live": float(self._live_count()),
             f"{n}.fills": float(self.fills),
             f"{n}.errors": float(self.errors),
             f"{n}.risk_rejects": float(self.risk_rejects),
