@@ -58,15 +58,15 @@ class Strategy(Protocol):
 
 @dataclass(frozen=True)
 class MeanReversionParams:
-    alpha: float = 0.05
-    threshold: float = 1.5
-    warmup: int = 30
+    alpha: float = 0.1
+    threshold: float = 1.0
+    warmup: int = 20
     qty: int = 100
     lot: int = 100
     max_position: int = 1_000
     tick: int = 100
     requote_ticks: int = 2
-    take_every: int = 10
+    take_every: int = 3
     relative: bool = True  # trade each symbol's deviation from the basket (needs quotes and 2+ symbols)
 
     def __post_init__(self) -> None:
