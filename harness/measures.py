@@ -146,3 +146,10 @@ MEASURES: dict[str, Callable[[TradingSession], Measured]] = {
     "share of time all components are healthy": healthy_share,
     "data flow reliability": data_flow_reliability,
 }
+
+
+# Tables recorded with a figure, so a reviewer sees what it was computed from.
+TABLES: dict[str, Callable[[TradingSession], list[dict]]] = {
+    "automatic recovery rate": lambda s: [o.row() for o in s.watch.outcomes],
+    "pairwise integration success": interactions,
+}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.audit import CacheAudit, QuoteTape
 from harness.charging import ChargedVenue, ComputeCharger
 from harness.clock import SimClock, SimTimer
 from harness.probe import BusProbe
@@ -64,6 +65,8 @@ class TradingSession:
         settings = load_settings({"account": ACCOUNT, **spec.settings})
         self.system = TradingSystem(venue, self.clock, timer, self.market.symbols, SECRET, settings)
         self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
+        self.tape = QuoteTape(self.market.exchange.feed)
+        self.audit = CacheAudit(self.system)
         self.watch = RecoveryWatch(self.market, self.system.market_data, ACCOUNT)
         self.system.start()
         self.settled = False

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from behave import given, then
 
-from harness.measures import MEASURES
 from harness.session import SessionSpec, TradingSession
-from harness.targets import parse_target
 from simulator.faults import FaultPlan
 
 LOADS = {"light": 0.5, "normal": 1.0, "peak": 2.0, "stress": 4.0}
@@ -81,27 +79,21 @@ def fault_plan(context):
     context.fault_plan = FaultPlan.from_entries(entries, "the scenario's fault plan")
 
 
-def _judge(context, name: str, value: float, unit: str, method: str, bound: str, target: str) -> None:
-    goal = parse_target(target)
-    assert goal.unit == unit, f"{name}: measured in {unit}, target given in {goal.unit}"
-    limits = {"at_least": goal.value} if bound == "at least" else {"at_most": goal.value}
-    context.evidence.require(context.evidence.figure(name, value, unit, method=method, **limits))
-
-
-@then("the {measure} is {bound:Bound} {target}")
-def session_figure(context, measure, bound, target):
-    assert measure in MEASURES, f"no measure called {measure!r} (known: {', '.join(MEASURES)})"
-    value, unit, method = MEASURES[measure](trading(context))
-    _judge(context, measure, value, unit, method, bound, target)
-
-
 @then("the system's orders, fills and positions reconcile exactly with the exchange")
 @then("the system's orders, fills, positions and cash reconcile exactly with the exchange")
 def reconciled(context):
     result = trading(context).reconcile()
-    context.evidence.table("reconciliation", [{"orders": result.orders, "fills": result.fills,
-                                               "symbols held": result.symbols,
-                                               "differences": len(result.differences)}])
+    context.evidence.table(
+        "reconciliation",
+        [
+            {
+                "orders": result.orders,
+                "fills": result.fills,
+                "symbols held": result.symbols,
+                "differences": len(result.differences),
+            }
+        ],
+    )
     assert result.orders > 0, "the system sent no orders, so there is nothing to reconcile"
     assert result.ok, result.summary()
 

@@ -27,6 +27,7 @@ from venue.clock import Clock, Timer
 from venue.transport import FeedSubscription, Venue
 
 MEMORY_SAMPLE_INTERVAL = 1.0  # seconds of clock time between samples of the process's memory
+DECISION_LOG_SIZE = 50_000  # the most recent decisions kept for audit; older ones are dropped
 
 
 class TradingSystem:
@@ -88,7 +89,16 @@ class TradingSystem:
             s.strategy, s.strategy_params, self.symbols, clock, quotes=lambda symbol: self.cache.quote(symbol)
         )
         self.decisions = DecisionLoop(
-            clock, timer, self.cache, self.strategy, self.engine, self.ledger, self.perf
+            clock,
+            timer,
+            self.market_data,
+            self.cache,
+            self.strategy,
+            self.engine,
+            self.ledger,
+            self.risk,
+            self.perf,
+            log=self.memory.buffer("decisions", DECISION_LOG_SIZE),
         )
         self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
 
@@ -104,7 +114,15 @@ class TradingSystem:
             (self.risk, ("market_data_enhancer", "paper_trading_system")),
             (self.engine, ("risk_management_system", "paper_trading_system")),
             (self.optimizer, ("trading_execution_engine",)),
-            (self.decisions, ("market_data_enhancer", "trading_execution_engine", "performance_analyzer")),
+            (
+                self.decisions,
+                (
+                    "market_data_enhancer",
+                    "trading_execution_engine",
+                    "risk_management_system",
+                    "performance_analyzer",
+                ),
+            ),
         ]
         for component, depends_on in wiring:
             self.orchestrator.register(component, depends_on)

@@ -8,22 +8,54 @@ the execution engine, timing the feed-to-decision path in the clock's time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from system.component import Health, HealthState, Lifecycle
 from system.errors import InvalidInput
+from system.memory import BoundedBuffer
 from venue.clock import Clock, Timer
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a decision saw and did: the quote it acted on (as of the channel's ``seq``) and the
+    client ids of the requests it sent. Kept in a bounded log for audit and tracing."""
+
+    time: float
+    symbol: str
+    seq: int
+    bid: int
+    ask: int
+    requests: tuple[str, ...]
 
 
 class DecisionLoop(Lifecycle):
     name = "decision_loop"
 
-    def __init__(self, clock: Clock, timer: Timer, cache, strategy, engine, ledger, perf) -> None:  # noqa: ANN001
+    def __init__(  # noqa: ANN001 - the collaborators are the system's own components
+        self,
+        clock: Clock,
+        timer: Timer,
+        market_data,
+        cache,
+        strategy,
+        engine,
+        ledger,
+        risk,
+        perf,
+        log: BoundedBuffer,
+    ) -> None:
         super().__init__()
+        self._market_data = market_data
+        self.log = log
         self._clock = clock
         self._timer = timer
         self._cache = cache
         self._strategy = strategy
         self._engine = engine
         self._ledger = ledger
+        self._risk = risk
+        self.unrealized = 0.0  # open P&L at the last mark, price units x qty
         self._perf = perf
         self._pending: dict[str, float] = {}  # symbol -> venue time of its oldest undecided update
         self._scheduled = False
@@ -52,6 +84,21 @@ class DecisionLoop(Lifecycle):
             return
         for symbol, since in pending.items():
             self._decide(symbol, since)
+        self._mark_to_market()
+
+    def _mark_to_market(self) -> None:
+        """Value the open positions at the quotes just seen and let risk judge the total P&L: the loss
+        limit counts open losses, not only realized ones."""
+        positions = self._ledger.positions()
+        if not positions:
+            return
+        marks = {}
+        for symbol in positions:
+            quote = self._cache.quote(symbol)
+            if quote is not None:
+                marks[symbol] = quote.mid
+        self.unrealized = self._ledger.unrealized_pnl(marks)
+        self._risk.check_pnl(self._ledger.realized_pnl(), self.unrealized)
 
     def _decide(self, symbol: str, since: float) -> None:
         self.evaluations += 1
@@ -64,13 +111,21 @@ class DecisionLoop(Lifecycle):
         if not intents:
             return
         self.decisions += 1
-        self._perf.record("feed_to_decision", max(0.0, self._clock.now() - since))
+        now = self._clock.now()
+        self._perf.record("feed_to_decision", max(0.0, now - since))
+        sent = []
         for intent in intents:
             self.intents += 1
             try:
-                self._engine.execute(intent)
+                request = self._engine.execute(intent)
             except InvalidInput:
                 self.refused += 1  # the engine refused a malformed intent; the next update decides again
+                continue
+            if request is not None:
+                sent.append(request)
+        self.log.append(
+            Decision(now, symbol, self._market_data.state(symbol).seq, quote.bid, quote.ask, tuple(sent))
+        )
 
     def health(self) -> Health:
         return self._stopped_health() or Health(HealthState.HEALTHY)

@@ -88,9 +88,7 @@ class ComponentOrchestrator(Lifecycle):
             ready = [name for name, deps in remaining.items() if not deps]
             if not ready:
                 name, dep = self._find_cycle(remaining)
-                raise InvalidInput(
-                    self.name, "depends_on", f"dependency cycle: {name!r} depends on {dep!r}"
-                )
+                raise InvalidInput(self.name, "depends_on", f"dependency cycle: {name!r} depends on {dep!r}")
             chosen = min(ready, key=lambda n: self._entries[n].index)
             order.append(chosen)
             del remaining[chosen]

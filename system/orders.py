@@ -383,7 +383,6 @@ class TradingExecutionEngine(Lifecycle):
         self._ledger.apply_fill(
             f"{order_id}:{r.exec_seq}", order_id, record.symbol, record.side, r.last_qty, r.last_price, r.time
         )
-        self._risk.after_fill(self._ledger.realized_pnl(), 0.0)
 
     def _apply_reject(self, record: OrderRecord, r: ExecutionReport) -> None:
         if r.reason is RejectReason.DUPLICATE_CLORDID and r.cl_ord_id in record.resent_ids:

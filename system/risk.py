@@ -1,7 +1,7 @@
 """Pre-trade and post-trade risk: order size, notional, position, price collar, rate limit, loss limit.
 
 :meth:`RiskManagementSystem.check` runs before every order leaves the system and answers with a short
-reason code when it must be refused. :meth:`RiskManagementSystem.after_fill` watches P&L and trips the
+reason code when it must be refused. :meth:`RiskManagementSystem.check_pnl` watches P&L and trips the
 kill switch when the loss limit is breached; once killed, every order is refused until :meth:`reset`.
 Time comes from the injected clock only, so the rate window is deterministic under simulation.
 """
@@ -171,11 +171,11 @@ class RiskManagementSystem(Lifecycle):
 
     # --- post-trade -------------------------------------------------------------------------------
 
-    def after_fill(self, realized_pnl: float, unrealized_pnl: float) -> None:
+    def check_pnl(self, realized_pnl: float, unrealized_pnl: float) -> None:
         """Trip the kill switch when total P&L (price units x qty) is below minus the loss limit."""
         for field_name, value in (("realized_pnl", realized_pnl), ("unrealized_pnl", unrealized_pnl)):
             if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-                raise InvalidInput("risk after_fill", field_name, f"must be a number, got {value!r}")
+                raise InvalidInput("risk check_pnl", field_name, f"must be a number, got {value!r}")
         total = (realized_pnl + unrealized_pnl) / PRICE_SCALE
         if total < -self.limits.max_loss:
             self.kill("loss limit")

@@ -54,8 +54,6 @@ class FakeTimer:
         self.clock.t = end
 
 
-
-
 class Scripted(Lifecycle):
     def __init__(self, name: str) -> None:
         super().__init__()

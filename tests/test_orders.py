@@ -33,14 +33,10 @@ class FakeRisk:
     def __init__(self) -> None:
         self.reason: str | None = None
         self.checks: list[dict] = []
-        self.pnl: list[float] = []
 
     def check(self, symbol, side, qty, price, position=0, open_same_side=0):
         self.checks.append({"symbol": symbol, "qty": qty, "position": position, "open": open_same_side})
         return self.reason
-
-    def after_fill(self, realized: float, unrealized: float) -> None:
-        self.pnl.append(realized)
 
 
 class FakeLedger:
@@ -122,7 +118,11 @@ class FakeVenue:
             if m.cl_ord_id in self.by_cl:
                 oid = f"DUP{self.seq}"
                 self.orders[oid] = {
-                    "symbol": m.symbol, "side": m.side, "qty": m.qty, "price": m.price, "cum": 0,
+                    "symbol": m.symbol,
+                    "side": m.side,
+                    "qty": m.qty,
+                    "price": m.price,
+                    "cum": 0,
                     "status": OrdStatus.REJECTED,
                 }
                 self._report(oid, m.cl_ord_id, None, ExecType.REJECTED, reason=RejectReason.DUPLICATE_CLORDID)
@@ -130,8 +130,13 @@ class FakeVenue:
             oid = f"V{len(self.orders) + 1}"
             self.by_cl[m.cl_ord_id] = oid
             self.orders[oid] = {
-                "symbol": m.symbol, "side": m.side, "qty": m.qty, "price": m.price, "cum": 0,
-                "status": OrdStatus.NEW, "cl": m.cl_ord_id,
+                "symbol": m.symbol,
+                "side": m.side,
+                "qty": m.qty,
+                "price": m.price,
+                "cum": 0,
+                "status": OrdStatus.NEW,
+                "cl": m.cl_ord_id,
             }
             if self.reject_next is not None:
                 self.orders[oid]["status"] = OrdStatus.REJECTED
@@ -213,7 +218,6 @@ def test_place_ack_fill_lifecycle():
     assert rec.status == "filled" and rec.leaves_qty == 0 and not rec.live
     assert rec.fills == [(2, 4, 101), (3, 6, 102)]
     assert ledger.fills["V1:2"] == ("V1", "AAA", Side.BUY, 4, 101, 1.5)
-    assert len(risk.pnl) == 2
     assert engine.fills == 2 and engine.last_exec_seq() == 3
     assert engine.validate() == []
     assert engine.metrics()["trading_execution_engine.fills"] == 2.0
@@ -311,8 +315,11 @@ def test_resend_after_reconnect_creates_no_duplicate():
     assert [m.cl_ord_id for m in new_orders] == [b, a, b, c]
     assert len(venue.by_cl) == 3  # the venue holds each order once
     # The venue replays from the last processed exec_seq: NEW of b, then the new reports.
-    replay = [ExecutionReport(1, "V1", b, None, "AAA", Side.BUY, ExecType.NEW, OrdStatus.NEW, 10, 100,
-                              leaves_qty=10)]
+    replay = [
+        ExecutionReport(
+            1, "V1", b, None, "AAA", Side.BUY, ExecType.NEW, OrdStatus.NEW, 10, 100, leaves_qty=10
+        )
+    ]
     deliver(engine, replay + venue.take())
     for cl in (a, b, c):
         assert engine.order(cl).status == "new", cl

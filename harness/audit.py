@@ -1,0 +1,59 @@
+"""Observers the harness attaches to a session: the exchange's quote tape and a cache audit.
+
+- :class:`QuoteTape` keeps the most recent top-of-book quotes the exchange published, by symbol
+  and sequence number, so a decision can be traced back to a quote the exchange really sent.
+- :class:`CacheAudit` checks every quote the cache serves against the market data system's
+  current book: a served quote whose prices differ from the book is counted as stale.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from venue.messages import MarketData, Quote
+
+TAPE_SIZE = 200_000
+
+
+class QuoteTape:
+    def __init__(self, feed) -> None:  # noqa: ANN001 - simulator.feed.Feed
+        self.quotes: OrderedDict[tuple[str, int], tuple[int, int]] = OrderedDict()
+        feed.subscribe(self._on)
+
+    def _on(self, message: MarketData) -> None:
+        if type(message) is Quote:
+            self.quotes[(message.symbol, message.seq)] = (message.bid_price, message.ask_price)
+            if len(self.quotes) > TAPE_SIZE:
+                self.quotes.popitem(last=False)
+
+    def latest(self, symbol: str, seq: int) -> tuple[int, tuple[int, int]] | None:
+        """The last quote of ``symbol`` published at or before channel number ``seq``."""
+        for n in range(seq, 0, -1):
+            found = self.quotes.get((symbol, n))
+            if found is not None:
+                return n, found
+        return None
+
+
+class CacheAudit:
+    def __init__(self, system) -> None:  # noqa: ANN001 - system.app.TradingSystem
+        self.served = 0
+        self.stale = 0
+        self.examples: list[str] = []
+        cache, md = system.cache, system.market_data
+        read = cache.quote
+
+        def audited(symbol: str):  # noqa: ANN202 - CachedQuote | None
+            quote = read(symbol)
+            if quote is not None:
+                self.served += 1
+                book = md.state(symbol)
+                if (quote.bid, quote.ask) != (book.bid, book.ask):
+                    self.stale += 1
+                    if len(self.examples) < 5:
+                        self.examples.append(
+                            f"{symbol}: served {quote.bid}/{quote.ask}, book {book.bid}/{book.ask}"
+                        )
+            return quote
+
+        cache.quote = audited  # every reader looks the method up at call time

@@ -1,0 +1,94 @@
+"""Judging measured figures against the plan's targets, and the market data baseline steps."""
+
+from __future__ import annotations
+
+from behave import given, then, when
+
+import steps.types  # noqa: F401 - registers the Bound step type
+from harness import mdstream
+from harness.measures import MEASURES, TABLES
+from harness.targets import parse_target
+from simulator.rng import derive_seed
+from steps.session import trading
+
+Figure = tuple[float, str, str]  # value, unit, how it was measured
+
+
+def figures(context) -> dict[str, Figure]:
+    if getattr(context, "figures", None) is None:
+        context.figures = {}
+    return context.figures
+
+
+def judge(context, name: str, figure: Figure, bound: str, target: str) -> None:
+    value, unit, method = figure
+    goal = parse_target(target)
+    assert goal.unit == unit, f"{name}: measured in {unit}, target given in {goal.unit}"
+    limits = {"at_least": goal.value} if bound == "at least" else {"at_most": goal.value}
+    context.evidence.require(context.evidence.figure(name, value, unit, method=method, **limits))
+
+
+@then("the {measure} is {bound:Bound} {target}")
+@then("its {measure} is {bound:Bound} {target}")
+def figure_meets_target(context, measure, bound, target):
+    known = figures(context)
+    if measure in known:
+        return judge(context, measure, known[measure], bound, target)
+    assert measure in MEASURES, f"no figure called {measure!r} (known: {', '.join([*known, *MEASURES])})"
+    session = trading(context)
+    figure = MEASURES[measure](session)
+    if measure in TABLES:
+        context.evidence.table(measure, TABLES[measure](session))
+    judge(context, measure, figure, bound, target)
+
+
+# --- the market data baseline ----------------------------------------------------------------------
+
+
+@given(
+    "a stream of {updates:d} market data updates recorded from a simulated {profile:w} market "
+    "in {count:d} symbols"
+)
+def recorded_stream(context, updates, profile, count):
+    # One recording per run seed, shared by the scenarios that measure it.
+    seed = derive_seed(context.base_seed, "market data stream") % 2**31
+    context.stream = mdstream.record(seed, updates, profile, count)
+
+
+def _stream_method(context) -> str:
+    r = context.stream
+    return (
+        f"{len(r.messages)} updates in {len(r.symbols)} symbols recorded from {r.simulated_seconds:g} "
+        f"simulated seconds of the exchange's feed, replayed into a fresh market data system publishing "
+        f"on its bus"
+    )
+
+
+@when("the market data system processes the stream")
+def process_stream(context):
+    rate, context.md = mdstream.throughput(context.stream)
+    figures(context)["market data throughput"] = (
+        rate,
+        "updates/s",
+        f"wall clock, median of {mdstream.RUNS} runs; {_stream_method(context)}",
+    )
+
+
+@when("the market data system processes the stream one update at a time under a latency histogram")
+def time_each_update(context):
+    timings = mdstream.latency(context.stream)
+    method = (
+        f"each update timed alone with perf_counter_ns into 1% histogram buckets; {_stream_method(context)}"
+    )
+    for q in (50, 99):
+        figures(context)[f"p{q} processing latency"] = (
+            1000.0 * timings.percentile("update", q),
+            "ms",
+            method,
+        )
+
+
+@then("its books match the exchange's books at the end of the stream")
+def books_match(context):
+    differences = mdstream.book_differences(context.stream, context.md)
+    assert not differences, "; ".join(differences)
