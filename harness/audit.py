@@ -1,15 +1,20 @@
-"""Observers the harness attaches to a session: the exchange's quote tape and a cache audit.
+"""Observers the harness attaches to a session: the exchange's quote tape, a cache audit, and the
+wall-clock timing of the market data system's own processing.
 
 - :class:`QuoteTape` keeps the most recent top-of-book quotes the exchange published, by symbol
   and sequence number, so a decision can be traced back to a quote the exchange really sent.
 - :class:`CacheAudit` checks every quote the cache serves against the market data system's
   current book: a served quote whose prices differ from the book is counted as stale.
+- :class:`MarketDataTiming` times each call of the market data system's ``on_market_data`` with
+  ``perf_counter`` (the system never reads the wall clock; the harness does it for it).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from time import perf_counter
 
+from system.perf import PerformanceAnalyzer
 from venue.messages import MarketData, Quote
 
 TAPE_SIZE = 200_000
@@ -57,3 +62,17 @@ class CacheAudit:
             return quote
 
         cache.quote = audited  # every reader looks the method up at call time
+
+
+class MarketDataTiming:
+    def __init__(self, market_data) -> None:  # noqa: ANN001 - system.marketdata.MarketDataSystem
+        self.wall = PerformanceAnalyzer()
+        process = market_data.on_market_data
+        record = self.wall.record
+
+        def timed(message: MarketData) -> None:
+            started = perf_counter()
+            process(message)
+            record("market_data", perf_counter() - started)
+
+        market_data.on_market_data = timed  # the system looks the method up on every message

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.audit import CacheAudit, QuoteTape
+from harness.audit import CacheAudit, MarketDataTiming, QuoteTape
 from harness.charging import ChargedVenue, ComputeCharger
 from harness.clock import SimClock, SimTimer
 from harness.probe import BusProbe
@@ -67,6 +67,7 @@ class TradingSession:
         self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
         self.tape = QuoteTape(self.market.exchange.feed)
         self.audit = CacheAudit(self.system)
+        self.md_timing = MarketDataTiming(self.system.market_data)
         self.watch = RecoveryWatch(self.market, self.system.market_data, ACCOUNT)
         self.system.start()
         self.settled = False

@@ -24,6 +24,7 @@ from system.sessions import TradingSystemOptimizer
 from system.settings import SystemSettings
 from system.strategy import make_strategy
 from venue.clock import Clock, Timer
+from venue.messages import MarketData
 from venue.transport import FeedSubscription, Venue
 
 MEMORY_SAMPLE_INTERVAL = 1.0  # seconds of clock time between samples of the process's memory
@@ -90,7 +91,6 @@ class TradingSystem:
         )
         self.decisions = DecisionLoop(
             clock,
-            timer,
             self.market_data,
             self.cache,
             self.strategy,
@@ -137,7 +137,7 @@ class TradingSystem:
         for symbol in self.symbols:
             self.bus.subscribe(f"md.{symbol}", self.decisions.on_update, consumer="decision_loop")
         self.orchestrator.start()
-        self._feed = self._venue.subscribe(self.market_data.on_market_data)
+        self._feed = self._venue.subscribe(self._on_market_data)
         self._sample_memory()
 
     def stop(self) -> None:
@@ -145,6 +145,10 @@ class TradingSystem:
             self._feed.close()
             self._feed = None
         self.orchestrator.stop()
+
+    def _on_market_data(self, message: MarketData) -> None:
+        self.market_data.on_market_data(message)
+        self.decisions.drain()
 
     def _sample_memory(self) -> None:
         if self.memory.running:

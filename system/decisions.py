@@ -1,7 +1,8 @@
 """The decision loop: market data in, strategy decisions out, carried out by the execution engine.
 
-Each applied update of a symbol marks it for a decision, taken by a timer callback right after
-(the market data path stays short, and updates that arrive together make one decision). A decision
+Each applied update of a symbol marks it for a decision, taken when the market data at hand has
+been applied (the market data path stays short, and updates that arrive together make one
+decision per symbol). A decision
 reads the symbol's quote through the cache, asks the strategy what to do, and hands the intents to
 the execution engine, timing the feed-to-decision path in the clock's time.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from system.component import Health, HealthState, Lifecycle
 from system.errors import InvalidInput
 from system.memory import BoundedBuffer
-from venue.clock import Clock, Timer
+from venue.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,6 @@ class DecisionLoop(Lifecycle):
     def __init__(  # noqa: ANN001 - the collaborators are the system's own components
         self,
         clock: Clock,
-        timer: Timer,
         market_data,
         cache,
         strategy,
@@ -49,7 +49,6 @@ class DecisionLoop(Lifecycle):
         self._market_data = market_data
         self.log = log
         self._clock = clock
-        self._timer = timer
         self._cache = cache
         self._strategy = strategy
         self._engine = engine
@@ -58,7 +57,6 @@ class DecisionLoop(Lifecycle):
         self.unrealized = 0.0  # open P&L at the last mark, price units x qty
         self._perf = perf
         self._pending: dict[str, float] = {}  # symbol -> venue time of its oldest undecided update
-        self._scheduled = False
         self.updates = 0
         self.evaluations = 0
         self.decisions = 0
@@ -66,19 +64,20 @@ class DecisionLoop(Lifecycle):
         self.refused = 0  # intents the engine refused as bad input
 
     def on_update(self, _seq: int, message) -> None:  # noqa: ANN001 - any market data message
-        """Note the update and decide on it right after: the market data path never waits for a
-        decision, and updates of a symbol that arrive together make one decision."""
+        """Note that the symbol changed; the decision is taken in :meth:`drain`."""
         if not self.running:
             return
         self.updates += 1
         if message.symbol not in self._pending:
             self._pending[message.symbol] = message.time
-        if not self._scheduled:
-            self._scheduled = True
-            self._timer.call_later(0.0, self._drain)
 
-    def _drain(self) -> None:
-        self._scheduled = False
+    def drain(self) -> None:
+        """Decide once for every symbol that changed since the last drain, then mark to market.
+
+        Called when the market data at hand has been applied, so the market data path never waits
+        for a decision, and updates that arrive together make one decision per symbol."""
+        if not self._pending:
+            return
         pending, self._pending = self._pending, {}
         if not self.running:
             return

@@ -49,6 +49,7 @@ class _Book:
 
     position: int = 0
     avg_cost: float = 0.0
+    realized: float = 0.0
 
 
 class PaperTradingSystem(Lifecycle):
@@ -148,7 +149,9 @@ class PaperTradingSystem(Lifecycle):
         else:
             closed = min(qty, abs(pos))
             sign = 1 if pos > 0 else -1
-            self._realized += (price - book.avg_cost) * closed * sign
+            gain = (price - book.avg_cost) * closed * sign
+            book.realized += gain
+            self._realized += gain
             new_pos = pos + delta
             book.position = new_pos
             if new_pos == 0:
@@ -184,16 +187,20 @@ class PaperTradingSystem(Lifecycle):
         book = self._books.get(symbol)
         return book.avg_cost if book else 0.0
 
-    def realized_pnl(self) -> float:
-        return self._realized
+    def realized_pnl(self, symbol: str | None = None) -> float:
+        """Realized P&L in price units x qty, of one symbol or of all."""
+        if symbol is None:
+            return self._realized
+        book = self._books.get(symbol)
+        return book.realized if book else 0.0
 
-    def unrealized_pnl(self, marks: dict[str, int]) -> float:
-        """Open P&L against ``marks``; a held symbol with no mark is valued at its average cost."""
+    def unrealized_pnl(self, marks: dict[str, float], symbol: str | None = None) -> float:
+        """Open P&L against ``marks`` (of one symbol or all); a held symbol with no mark counts 0."""
         total = 0.0
-        for symbol, book in self._books.items():
-            if book.position == 0:
+        for name, book in self._books.items():
+            if book.position == 0 or (symbol is not None and name != symbol):
                 continue
-            mark = marks.get(symbol)
+            mark = marks.get(name)
             if mark is None:
                 continue
             total += (mark - book.avg_cost) * book.position

@@ -1,0 +1,66 @@
+"""Steps for faults: campaigns, what the health checks saw, and every order's final state."""
+
+from __future__ import annotations
+
+from behave import given, then
+
+from harness.campaign import campaign
+from harness.recovery import WINDOW
+from harness.session import ACCOUNT
+from steps.session import trading
+from system.component import HealthState
+
+
+@given("a fault campaign of {count:d} faults of {kinds:d} kinds, one every {every:d} seconds")
+def fault_campaign(context, count, kinds, every):
+    context.fault_plan = campaign(count, kinds, float(every))
+
+
+@then("at least {count:d} faults of at least {kinds:d} kinds were injected")
+def faults_injected(context, count, kinds):
+    injected = trading(context).market.injector.injected
+    seen = sorted({f.kind for f in injected})
+    context.evidence.table(
+        "faults injected", [{"kind": k, "count": sum(f.kind == k for f in injected)} for k in seen]
+    )
+    assert len(injected) >= count, f"only {len(injected)} faults were injected"
+    assert len(seen) >= kinds, f"only {len(seen)} kinds of fault were injected: {seen}"
+
+
+@then("the health checks saw at least one component unhealthy during the faults")
+def unhealthy_seen(context):
+    s = trading(context)
+    injected = s.market.injector.injected
+    assert injected, "no fault was injected"
+    start, end = min(f.start for f in injected), max(f.end for f in injected) + WINDOW
+    bad = [
+        t for t in s.system.health.history() if start <= t.time <= end and t.state is not HealthState.HEALTHY
+    ]
+    assert bad, "the health checks saw every component healthy all through the faults"
+    context.evidence.table(
+        "health transitions during the faults",
+        [
+            {"time": round(t.time, 3), "component": t.component, "state": t.state.value, "detail": t.detail}
+            for t in bad[:50]
+        ],
+    )
+
+
+@then("every order the system sent reached a final or open state the exchange agrees with")
+def final_states(context):
+    s = trading(context)
+    result = s.reconcile()
+    assert result.ok, result.summary()
+    theirs = s.market.exchange.records(ACCOUNT).orders
+    ours = s.system.engine.orders()
+    pending = [clid for clid, o in ours.items() if o.pending]
+    assert not pending, f"{len(pending)} orders still wait for an answer: {pending[:5]}"
+    states: dict[str, int] = {}
+    for clid, order in ours.items():
+        states[order.status] = states.get(order.status, 0) + 1
+        if clid in theirs:
+            assert theirs[clid].status.value == order.status, (
+                f"{clid}: {order.status} vs {theirs[clid].status}"
+            )
+    context.evidence.table("order states", [{"state": k, "orders": v} for k, v in sorted(states.items())])
+    assert ours, "the system sent no orders"
