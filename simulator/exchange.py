@@ -139,6 +139,8 @@ class Exchange:
         self.orders_by_symbol: dict[str, int] = dict.fromkeys(self.instruments, 0)
         self.trades_by_symbol: dict[str, int] = dict.fromkeys(self.instruments, 0)
         self.rejects = 0
+        self.handled = 0  # order-entry messages the matching engine took in
+        self.reports = 0  # execution reports and cancel rejects it sent out
 
     # --- accounts ---------------------------------------------------------------------------------
 
@@ -168,6 +170,7 @@ class Exchange:
     # --- order entry ------------------------------------------------------------------------------
 
     def handle(self, account: str, message: NewOrder | CancelOrder | ReplaceOrder) -> None:
+        self.handled += 1
         acct = self._accounts[account]
         kind = type(message)
         if kind is NewOrder:
@@ -200,6 +203,7 @@ class Exchange:
         last_price: int = 0,
     ) -> None:
         acct.exec_seq += 1
+        self.reports += 1
         seq = acct.exec_seq
         if last_qty:
             rec.fills.append((seq, last_qty, last_price))
@@ -231,6 +235,7 @@ class Exchange:
 
     def _reject(self, acct: _Account, m: NewOrder, reason: RejectReason, text: str = "") -> None:
         self.rejects += 1
+        self.reports += 1
         acct.exec_seq += 1
         self.journal.write(
             self.now(),
@@ -257,6 +262,7 @@ class Exchange:
 
     def _cancel_reject(self, acct: _Account, m: CancelOrder | ReplaceOrder, reason: RejectReason) -> None:
         self.rejects += 1
+        self.reports += 1
         acct.exec_seq += 1
         self.journal.write(
             self.now(),

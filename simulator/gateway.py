@@ -39,12 +39,14 @@ from venue.messages import (
     Logout,
     MarketData,
     NewOrder,
+    OrdStatus,
     RejectReason,
     ReplaceOrder,
     SnapshotRequest,
 )
 
 _ORDER_ENTRY = (NewOrder, CancelOrder, ReplaceOrder)
+_TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
 
 
 class _Session:
@@ -306,7 +308,7 @@ class Gateway:
             target = self._origin.get(order_id)
         if target is None or not target.alive:
             target = next((s for s in self._sessions if s.account == account), None)
-        if type(report) is ExecutionReport and report.status.terminal and order_id:
+        if type(report) is ExecutionReport and report.status in _TERMINAL and order_id:
             origin = self._origin.pop(order_id, None)
             if origin is not None:
                 origin.entered.discard(order_id)

@@ -29,6 +29,7 @@ from venue.messages import (
     CancelReject,
     ExecutionReport,
     NewOrder,
+    OrdStatus,
     OrdType,
     Phase,
     ReplaceOrder,
@@ -37,6 +38,7 @@ from venue.messages import (
 )
 
 _BUY, _SELL = Side.BUY, Side.SELL
+_TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
 
 
 class _Trader:
@@ -67,7 +69,7 @@ class _Trader:
             self.live[clid] = self.live.pop(report.orig_cl_ord_id)
         if report.last_qty:
             self.position += report.last_qty if report.side is _BUY else -report.last_qty
-        if report.status.terminal:
+        if report.status in _TERMINAL:
             self.live.pop(clid, None)
         elif clid in self.live:
             entry = self.live[clid]

@@ -7,6 +7,7 @@ from behave import given, then
 
 from harness.session import SessionSpec, TradingSession
 from simulator.faults import FaultPlan
+from simulator.rng import derive_seed
 
 LOADS = {"light": 0.5, "normal": 1.0, "peak": 2.0, "stress": 4.0}
 
@@ -43,6 +44,8 @@ def market(context, profile, count):
 def loaded_market(context, profile, count, load):
     market(context, profile, count)
     assert load in LOADS, f"unknown load {load!r} (known: {', '.join(LOADS)})"
+    # Every row of a load table trades the same market, so its rows differ by load alone.
+    context.seed = derive_seed(context.base_seed, f"load table {profile} {count}") % 2**31
     context.market_load = LOADS[load]
     context.load_name = load
 

@@ -134,21 +134,23 @@ def _side_problem(price: object, qty: object, price_field: str, qty_field: str) 
     return None
 
 
+def _levels_ok(levels: object) -> bool:
+    """The common case, in one pass: a tuple of (price, qty) pairs of positive ints."""
+    if type(levels) is not tuple:
+        return False
+    try:
+        for price, qty in levels:
+            if type(price) is not int or type(qty) is not int or price <= 0 or qty <= 0:
+                return False
+    except (TypeError, ValueError):  # a level that is not a pair
+        return False
+    return True
+
+
 def _levels_problem(levels: object) -> str | None:
-    if type(levels) is tuple:
-        # The common case in one pass with no calls; the slow path below names the problem.
-        for level in levels:
-            if not (
-                type(level) is tuple
-                and len(level) == 2
-                and type(level[0]) is int
-                and type(level[1]) is int
-                and level[0] > 0
-                and level[1] > 0
-            ):
-                break
-        else:
-            return None
+    """Why ``levels`` is not a valid side of a book, or None when it is."""
+    if _levels_ok(levels):
+        return None
     if type(levels) is not tuple:
         return f"not a tuple of (price, qty) levels: {levels!r}"
     for i, level in enumerate(levels):
@@ -325,13 +327,12 @@ class MarketDataSystem(Lifecycle):
         book.seq = seq
         bids = m.bids
         asks = m.asks
-        problem = _levels_problem(bids)
-        if problem is not None:
-            self._refuse(m, "bids", problem)
-            return
-        problem = _levels_problem(asks) or _crossed(bids, asks)
-        if problem is not None:
-            self._refuse(m, "asks", problem)
+        if not (_levels_ok(bids) and _levels_ok(asks)) or (bids and asks and bids[0][0] >= asks[0][0]):
+            problem = _levels_problem(bids)
+            if problem is not None:
+                self._refuse(m, "bids", problem)
+                return
+            self._refuse(m, "asks", _levels_problem(asks) or _crossed(bids, asks))
             return
         if self._set_levels(book, bids, asks) or book.phase is None:
             if book.phase is None:
