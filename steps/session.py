@@ -9,7 +9,7 @@ from harness.session import SessionSpec, TradingSession
 from simulator.faults import FaultPlan
 from simulator.rng import derive_seed
 
-LOADS = {"light": 0.5, "normal": 1.0, "peak": 2.0, "stress": 4.0}
+LOADS = {"light": 0.5, "normal": 1.0, "peak": 3.0, "stress": 10.0}
 
 
 def trading(context) -> TradingSession:
