@@ -64,6 +64,8 @@ def _checked(kind: str, where: str, given: dict[str, Any]) -> tuple[tuple[str, A
             known = ", ".join(defaults) or "none"
             raise ValueError(f"{where}: {kind} has no parameter {key!r} (known: {known})")
         default = defaults[key]
+        if value is None and default is None:
+            continue  # left to its default (all accounts, the first symbol)
         if isinstance(default, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"{where}: {key} must be a positive number, got {value!r}")

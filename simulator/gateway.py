@@ -329,7 +329,8 @@ class Gateway:
         self._at(at, self._deliver, session, Envelope(session.out_seq, body))
 
     def _deliver(self, session: _Session, envelope: Envelope) -> None:
-        if session.alive or type(envelope.body) is LogonReject:
+        # A session's last word (a refused logon, a logout) still reaches the client it ends.
+        if session.alive or type(envelope.body) in (LogonReject, Logout):
             self._to_client(session.on_receive, envelope)
 
     def _client_closed(self, session: _Session) -> None:

@@ -30,10 +30,16 @@ def test_run_prints_table_and_writes_journal(tmp_path, capsys):
 
 def test_run_with_fault_plan_counts_faults(tmp_path, capsys):
     plan = tmp_path / "plan.yaml"
-    plan.write_text("- {at: 2, fault: halt, duration: 5}\n- {at: 4, fault: drop_feed}\n")
+    plan.write_text("- {at: 2, fault: halt, symbol: 1, duration: 5}\n- {at: 4, fault: drop_feed}\n")
     assert main(["run", "--seed", "2", "--duration", "10", "--symbols", "1", "--faults", str(plan)]) == 0
     out = capsys.readouterr().out
     assert any(line.split()[:3] == ["faults", "injected", "2"] for line in out.splitlines()), out
+
+
+def test_run_with_halt_fault_without_symbol(tmp_path, capsys):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("- {at: 2, fault: halt, duration: 5}\n")
+    assert main(["run", "--seed", "2", "--duration", "10", "--symbols", "1", "--faults", str(plan)]) == 0
 
 
 def test_help_returns_zero(capsys):

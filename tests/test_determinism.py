@@ -49,7 +49,7 @@ def test_journal_is_json_lines_with_non_decreasing_time(journals):
     assert all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
     assert times == sorted(times)
     assert times[-1] > times[0]
-    assert 0.0 <= times[0] and times[-1] <= 60.0
+    assert times[0] >= 0.0 and times[-1] <= 60.0
     kinds = {e["ev"] for e in events}
     assert {"order", "trade"} <= kinds
 

@@ -9,6 +9,7 @@ import pytest
 from simulator.faults import KINDS, FaultPlan
 from simulator.latency import LINKS, Distribution, FifoLink, LatencyModel
 from simulator.profiles import Profile, load_profile, names, parse_profile
+from simulator.world import Market, MarketConfig
 
 # --- fault plans ------------------------------------------------------------------------------------
 
@@ -102,6 +103,33 @@ def test_error_in_plan_file_names_the_file(tmp_path):
 def test_every_kind_has_a_valid_default_entry():
     plan = FaultPlan.from_entries([{"at": n, "fault": kind} for n, kind in enumerate(KINDS)])
     assert [f.kind for f in plan.faults] == list(KINDS)
+
+
+def run_plan(text: str) -> list[str]:
+    market = Market(MarketConfig(seed=1, symbols=2, faults=FaultPlan.load(text)))
+    try:
+        market.run(3.0)
+        return [i.kind for i in market.injector.injected]
+    finally:
+        market.close()
+
+
+def test_scheduled_faults_with_explicit_parameters_are_injected():
+    text = "- {at: 1, fault: halt, symbol: 2, duration: 1}\n- {at: 2, fault: disconnect, account: X}\n"
+    assert run_plan(text) == ["halt", "disconnect"]
+
+
+@pytest.mark.parametrize("kind", ["halt", "disconnect"])
+def test_scheduled_faults_with_default_parameters_are_injected(kind):
+    assert run_plan(f"- {{at: 1, fault: {kind}}}\n") == [kind]
+
+
+def test_injected_directly_with_defaults():
+    market = Market(MarketConfig(seed=1, symbols=2))
+    market.run(1.0)
+    assert market.injector.inject("halt").params == (("duration", 30.0), ("symbol", market.symbols[0]))
+    assert market.injector.inject("disconnect").kind == "disconnect"
+    market.close()
 
 
 # --- profiles ---------------------------------------------------------------------------------------

@@ -126,11 +126,6 @@ def test_sequence_gap_ends_session(market):
     assert market.exchange.records("ACME").orders == {}
 
 
-@pytest.mark.xfail(
-    reason="gateway bug: the Logout sent on a sequence gap is queued, then the session is dropped at once and "
-    "_deliver only lets LogonReject through to a dead session, so the Logout never reaches the client",
-    strict=True,
-)
 def test_sequence_gap_logout_reaches_client(market):
     session = logged_on(market)
     session.send_envelope(Envelope(3, Heartbeat()))
