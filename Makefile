@@ -22,9 +22,8 @@ test: $(STAMP)
 certify: $(STAMP)
 	@mkdir -p reports
 	@rm -rf reports/allure-results
-	@status=0; $(BEHAVE) --format progress --format json.pretty --outfile reports/behave.json \
-	    --format allure_behave.formatter:AllureFormatter --outfile reports/allure-results || status=$$?; \
-	    $(PY) -m reports.summary reports/behave.json reports/evidence.jsonl --behave-status $$status
+	@status=0; $(BEHAVE) || status=$$?; \
+	    $(PY) -m reports.summary reports/evidence.jsonl --behave-status $$status
 
 bench: $(STAMP)
 	$(PY) bench/bench_replay.py
@@ -42,4 +41,4 @@ allure:
 	@echo "open reports/allure-report/index.html"
 
 clean:
-	rm -rf reports/allure-results reports/allure-report reports/behave.json .pytest_cache
+	rm -rf reports/allure-results reports/allure-report .pytest_cache

@@ -1,6 +1,7 @@
 """Summary of an acceptance run: scenarios by status, and each criterion with its measured figures.
 
-Usage: ``python -m reports.summary BEHAVE_JSON EVIDENCE_JSONL [--behave-status N]``. Exits non-zero
+Usage: ``python -m reports.summary EVIDENCE_JSONL [--behave-status N]``; the evidence file is what
+the behave hooks in ``environment.py`` write, one record per scenario. Exits non-zero
 when behave failed or any scenario did not pass, so CI can gate on it.
 """
 
@@ -39,7 +40,6 @@ def criterion_rows(records: list[dict]) -> list[list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reports.summary")
-    parser.add_argument("behave_json", type=Path)
     parser.add_argument("evidence", type=Path)
     parser.add_argument("--behave-status", type=int, default=0)
     args = parser.parse_args(argv)
