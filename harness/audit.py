@@ -11,10 +11,12 @@ wall-clock timing of the market data system's own processing.
 
 from __future__ import annotations
 
+import math
+import statistics
+from array import array
 from collections import OrderedDict
 from time import perf_counter
 
-from system.perf import PerformanceAnalyzer
 from venue.messages import MarketData, Quote
 
 TAPE_SIZE = 200_000
@@ -66,13 +68,28 @@ class CacheAudit:
 
 class MarketDataTiming:
     def __init__(self, market_data) -> None:  # noqa: ANN001 - system.marketdata.MarketDataSystem
-        self.wall = PerformanceAnalyzer()
+        self.samples = array("d")  # wall seconds per update, in arrival order
         process = market_data.on_market_data
-        record = self.wall.record
+        append = self.samples.append
 
         def timed(message: MarketData) -> None:
             started = perf_counter()
             process(message)
-            record("market_data", perf_counter() - started)
+            append(perf_counter() - started)
 
         market_data.on_market_data = timed  # the system looks the method up on every message
+
+    def percentile(self, q: float, part: slice = slice(None)) -> float:
+        """Nearest-rank percentile ``q`` of the samples (of ``part`` of them), in seconds."""
+        values = sorted(self.samples[part])
+        if not values:
+            return 0.0
+        return values[min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))]
+
+    def windowed(self, q: float, windows: int = 10) -> float:
+        """The median over ``windows`` equal consecutive runs of samples of each run's percentile ``q``:
+        a burst of machine noise (another process, a stolen CPU) in one run does not decide it."""
+        n = len(self.samples)
+        size = max(1, n // windows)
+        parts = [self.percentile(q, slice(i * size, (i + 1) * size)) for i in range(min(windows, n))]
+        return statistics.median(parts) if parts else 0.0
