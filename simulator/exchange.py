@@ -323,19 +323,24 @@ class Exchange:
         )
         self._report(acct, rec, _NEW, m.cl_ord_id)
         order = Order(rec.order_id, m.side is _BUY, m.price, m.qty, rec)
-        fills = market.book.submit(order, tif.value)
+        self._matched(market, acct, rec, m.cl_ord_id, order, market.book.submit(order, tif.value))
+
+    def _matched(
+        self, market: _Market, acct: _Account, rec: OrderRecord, clid: str, order: Order, fills: list
+    ) -> None:
+        """Book what an order entry matched, then keep the order live if it rests, else retire its id."""
         if fills:
             self._fills(market, acct, rec, fills)
         if order.qty and market.book.get(rec.order_id) is None:
             # IOC, FOK and market leaves never rest: they are cancelled at once.
             rec.status = _S_CANCELLED
-            self.journal.write(now, "expire", {"order_id": rec.order_id, "unfilled": order.qty})
-            self._report(acct, rec, _CANCELLED, m.cl_ord_id)
+            self.journal.write(self.now(), "expire", {"order_id": rec.order_id, "unfilled": order.qty})
+            self._report(acct, rec, _CANCELLED, clid)
         elif order.qty:
-            acct.live[m.cl_ord_id] = rec
+            acct.live[clid] = rec
         elif acct.records is None:
-            acct.used.discard(m.cl_ord_id)
-        self.feed.book_changed(m.symbol, market.book)
+            acct.used.discard(clid)
+        self.feed.book_changed(rec.symbol, market.book)
         if fills:
             self._check_volatility(market)
 
@@ -447,15 +452,7 @@ class Exchange:
             {"order_id": rec.order_id, "cl_ord_id": m.cl_ord_id, "qty": m.qty, "price": price},
         )
         self._report(acct, rec, ExecType.REPLACED, m.cl_ord_id, m.orig_cl_ord_id)
-        if fills:
-            self._fills(market, acct, rec, fills)
-        if order.qty:
-            acct.live[m.cl_ord_id] = rec
-        elif acct.records is None:
-            acct.used.discard(m.cl_ord_id)
-        self.feed.book_changed(rec.symbol, market.book)
-        if fills:
-            self._check_volatility(market)
+        self._matched(market, acct, rec, m.cl_ord_id, order, fills)
 
     def cancel_all(
         self, account: str, reason: str = "cancel on disconnect", order_ids: set[str] | None = None

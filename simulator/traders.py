@@ -44,8 +44,20 @@ _TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
 class _Trader:
     """Order bookkeeping shared by the traders: ids, live orders, position."""
 
-    def __init__(self, name: str, exchange: Exchange, instrument: Instrument, rng: random.Random) -> None:
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        rng: random.Random,
+        params: object,
+        fair: FairValue | None = None,
+        load: float = 1.0,
+    ) -> None:
         self.name = name
+        self.params = params
+        self.fair = fair
+        self.load = load
         self.exchange = exchange
         self.instrument = instrument
         self.symbol = instrument.symbol
@@ -104,24 +116,13 @@ def _tick_up(price: float, tick: int) -> int:
 
 
 class MarketMaker(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        fair: FairValue,
-        params: MakerParams,
-        rng: random.Random,
-        load: float,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng)
-        self.fair = fair
-        self.params = params
-        self.load = load
+    params: MakerParams
+
+    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
+        super().__init__(*args, **kwargs)
         self.quotes: dict[tuple[Side, int], str] = {}  # (side, level) -> client id
-        self._quoted: tuple[int, int, int, int] | None = (
-            None  # (bid, ask, position, live orders) at the last requote
-        )
+        # (bid, ask, position, live orders) at the last requote
+        self._quoted: tuple[int, int, int, int] | None = None
 
     def run(self, env: simpy.Environment) -> Generator:
         self.requote()  # the book opens with the makers' quotes in it
@@ -170,20 +171,11 @@ class MarketMaker(_Trader):
 
 
 class NoiseTrader(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        fair: FairValue,
-        params: NoiseParams,
-        rng: random.Random,
-        load: float,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng)
-        self.fair = fair
-        self.params = params
-        self.rate = params.rate * load
+    params: NoiseParams
+
+    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
+        super().__init__(*args, **kwargs)
+        self.rate = self.params.rate * self.load
         self.expiries: deque[tuple[float, str]] = deque()
 
     def run(self, env: simpy.Environment) -> Generator:
@@ -218,16 +210,11 @@ class NoiseTrader(_Trader):
 
 
 class MomentumTrader(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        params: MomentumParams,
-        rng: random.Random,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng)
-        self.params = params
+    params: MomentumParams
+
+    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
+        super().__init__(*args, **kwargs)
+        params = self.params
         self.history: deque[int] = deque(maxlen=max(2, int(params.lookback / params.interval) + 1))
 
     def run(self, env: simpy.Environment) -> Generator:
@@ -249,20 +236,11 @@ class MomentumTrader(_Trader):
 
 
 class InformedTrader(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        fair: FairValue,
-        params: InformedParams,
-        rng: random.Random,
-        load: float,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng)
-        self.fair = fair
-        self.params = params
-        self.rate = params.rate * load
+    params: InformedParams
+
+    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
+        super().__init__(*args, **kwargs)
+        self.rate = self.params.rate * self.load
 
     def run(self, env: simpy.Environment) -> Generator:
         if self.rate <= 0:

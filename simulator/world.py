@@ -90,18 +90,18 @@ class Market:
         self.fair[s] = fair
         env.process(self._move_fair(s, fair))
         traders: list = [
-            MarketMaker(f"MM{n}.{s}", self.exchange, inst, fair, p.makers, stream(seed, f"mm{n}/{s}"), load)
+            MarketMaker(f"MM{n}.{s}", self.exchange, inst, stream(seed, f"mm{n}/{s}"), p.makers, fair, load)
             for n in range(p.makers.count)
         ]
         traders.append(
-            NoiseTrader(f"NOISE.{s}", self.exchange, inst, fair, p.noise, stream(seed, f"noise/{s}"), load)
+            NoiseTrader(f"NOISE.{s}", self.exchange, inst, stream(seed, f"noise/{s}"), p.noise, fair, load)
         )
         traders += [
-            MomentumTrader(f"MOM{n}.{s}", self.exchange, inst, p.momentum, stream(seed, f"mom{n}/{s}"))
+            MomentumTrader(f"MOM{n}.{s}", self.exchange, inst, stream(seed, f"mom{n}/{s}"), p.momentum)
             for n in range(p.momentum.count)
         ]
         traders.append(
-            InformedTrader(f"INF.{s}", self.exchange, inst, fair, p.informed, stream(seed, f"inf/{s}"), load)
+            InformedTrader(f"INF.{s}", self.exchange, inst, stream(seed, f"inf/{s}"), p.informed, fair, load)
         )
         for trader in traders:
             env.process(trader.run(env))

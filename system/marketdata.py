@@ -242,16 +242,32 @@ class MarketDataSystem(Lifecycle):
             return
         handler(message, now)
 
-    def _on_quote(self, m: Quote, now: float) -> None:
+    def _next_in_sequence(self, m: Quote | TradePrint | Depth | TradingStatus) -> BookState | None:
+        """The symbol's book when ``m`` is its channel's next message (its number is then consumed);
+        None when ``m`` was for an unknown symbol, a duplicate or past a gap, and has been dealt with."""
         book = self._books.get(m.symbol)
         if book is None:
             self._unknown_symbol(m)
-            return
+            return None
         seq = m.seq
         if book.recovering or seq != book.seq + 1:
             self._out_of_sequence(book, m)
-            return
+            return None
         book.seq = seq
+        return book
+
+    def _applied(self, book: BookState, m: MarketData, now: float) -> None:
+        """Stamp the book with an applied message and tell the bus."""
+        book.time = m.time
+        book.updated_at = now
+        self.updates += 1
+        if self._publish is not None:
+            self._publish(book.topic, m)
+
+    def _on_quote(self, m: Quote, now: float) -> None:
+        book = self._next_in_sequence(m)
+        if book is None:
+            return
         bp = m.bid_price
         bq = m.bid_qty
         ap = m.ask_price
@@ -272,8 +288,6 @@ class MarketDataSystem(Lifecycle):
         ):
             self._refuse_quote(m)
             return
-        book.time = m.time
-        book.updated_at = now
         # Sizes are always stored; only a change of a top price (or the first message) bumps the version.
         book.bid_qty = bq
         book.ask_qty = aq
@@ -283,20 +297,12 @@ class MarketDataSystem(Lifecycle):
             if book.phase is None:
                 book.phase = _CONTINUOUS
             book.version += 1
-        self.updates += 1
-        if self._publish is not None:
-            self._publish(book.topic, m)
+        self._applied(book, m, now)
 
     def _on_trade(self, m: TradePrint, now: float) -> None:
-        book = self._books.get(m.symbol)
+        book = self._next_in_sequence(m)
         if book is None:
-            self._unknown_symbol(m)
             return
-        seq = m.seq
-        if book.recovering or seq != book.seq + 1:
-            self._out_of_sequence(book, m)
-            return
-        book.seq = seq
         price = m.price
         qty = m.qty
         if not (type(price) is int and type(qty) is int and price > 0 and qty > 0):
@@ -305,26 +311,16 @@ class MarketDataSystem(Lifecycle):
             return
         book.last_price = price
         book.last_qty = qty
-        book.time = m.time
-        book.updated_at = now
         if book.phase is None:
             # The channel's first message makes the phase known, which is a change of state.
             book.phase = _CONTINUOUS
             book.version += 1
-        self.updates += 1
-        if self._publish is not None:
-            self._publish(book.topic, m)
+        self._applied(book, m, now)
 
     def _on_depth(self, m: Depth, now: float) -> None:
-        book = self._books.get(m.symbol)
+        book = self._next_in_sequence(m)
         if book is None:
-            self._unknown_symbol(m)
             return
-        seq = m.seq
-        if book.recovering or seq != book.seq + 1:
-            self._out_of_sequence(book, m)
-            return
-        book.seq = seq
         bids = m.bids
         asks = m.asks
         if not (_levels_ok(bids) and _levels_ok(asks)) or (bids and asks and bids[0][0] >= asks[0][0]):
@@ -338,32 +334,18 @@ class MarketDataSystem(Lifecycle):
             if book.phase is None:
                 book.phase = _CONTINUOUS
             book.version += 1
-        book.time = m.time
-        book.updated_at = now
-        self.updates += 1
-        if self._publish is not None:
-            self._publish(book.topic, m)
+        self._applied(book, m, now)
 
     def _on_status(self, m: TradingStatus, now: float) -> None:
-        book = self._books.get(m.symbol)
+        book = self._next_in_sequence(m)
         if book is None:
-            self._unknown_symbol(m)
             return
-        seq = m.seq
-        if book.recovering or seq != book.seq + 1:
-            self._out_of_sequence(book, m)
-            return
-        book.seq = seq
         if type(m.phase) is not Phase:
             self._refuse(m, "phase", f"not a trading phase: {m.phase!r}")
             return
         book.phase = m.phase
-        book.time = m.time
-        book.updated_at = now
         book.version += 1
-        self.updates += 1
-        if self._publish is not None:
-            self._publish(book.topic, m)
+        self._applied(book, m, now)
 
     def _on_snapshot(self, m: Snapshot, now: float) -> None:
         book = self._books.get(m.symbol)
@@ -397,18 +379,14 @@ class MarketDataSystem(Lifecycle):
         book.last_price = m.last_price
         book.phase = m.phase
         book.seq = seq
-        book.time = m.time
-        book.updated_at = now
         book.version += 1  # a snapshot replaces the book wholesale
         self.snapshots_applied += 1
-        self.updates += 1
         if book.recovering:
             book.recovering = False
             self.recoveries += 1
             if self._recovery is not None:
                 self._recovery.closed("feed_gap", book.symbol)
-        if self._publish is not None:
-            self._publish(book.topic, m)
+        self._applied(book, m, now)
 
     def _set_levels(self, book: BookState, bids: Levels, asks: Levels) -> bool:
         """Store the levels and the top they imply; True when a top-of-book PRICE changed.

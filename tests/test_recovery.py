@@ -2,56 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from fakes import FakeClock, FakeTimer
 
 from system.component import HealthState
 from system.errors import InvalidInput
 from system.recovery import BreakerState, CircuitBreaker, ErrorRecoverySystem, Incident
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-
-class FakeHandle:
-    def __init__(self) -> None:
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-class FakeTimer:
-    """Keeps (time, callback) pairs; advance() fires them in time order and moves the clock."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.pending: list[tuple[float, int, Callable[[], None], FakeHandle]] = []
-        self._seq = 0
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> FakeHandle:
-        handle = FakeHandle()
-        self._seq += 1
-        self.pending.append((self.clock.t + delay, self._seq, callback, handle))
-        return handle
-
-    def advance(self, seconds: float) -> None:
-        end = self.clock.t + seconds
-        while True:
-            live = [p for p in self.pending if not p[3].cancelled and p[0] <= end]
-            if not live:
-                break
-            item = min(live, key=lambda p: (p[0], p[1]))
-            self.pending.remove(item)
-            self.clock.t = item[0]
-            item[2]()
-        self.clock.t = end
 
 
 def make() -> tuple[ErrorRecoverySystem, FakeClock, FakeTimer]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable
+from fakes import FakeClock, FakeTimer
 
 from system.component import HealthState
 from system.sessions import TradingSystemOptimizer
@@ -26,47 +25,6 @@ from venue.messages import (
 
 SECRET = "s3cret"
 ACCOUNT = "ACC"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-
-class _Handle:
-    def __init__(self) -> None:
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-class FakeTimer:
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self._queue: list[tuple[float, int, _Handle, Callable[[], None]]] = []
-        self._n = 0
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> _Handle:
-        handle = _Handle()
-        self._n += 1
-        heapq.heappush(self._queue, (self.clock.t + delay, self._n, handle, callback))
-        return handle
-
-    def pending(self) -> int:
-        return sum(1 for _, _, h, _ in self._queue if not h.cancelled)
-
-    def advance(self, dt: float) -> None:
-        end = self.clock.t + dt
-        while self._queue and self._queue[0][0] <= end + 1e-12:
-            when, _, handle, callback = heapq.heappop(self._queue)
-            self.clock.t = max(self.clock.t, when)
-            if not handle.cancelled:
-                callback()
-        self.clock.t = end
 
 
 class FakeConn:
@@ -403,7 +361,7 @@ def test_stop_logs_out_and_cancels_timers():
     pool.stop()
     assert all(c.closed for c in venue.conns)
     assert all(len(c.bodies(Logout)) == 1 for c in venue.conns)
-    assert timer.pending() == 0
+    assert timer.live() == 0
     assert pool.health().state is HealthState.STOPPED
     assert pool.submit(order()) is False
     timer.advance(10.0)
