@@ -23,7 +23,7 @@ class Place:
 @dataclass(frozen=True, slots=True)
 class Amend:
     cl_ord_id: str  # the order's current client id
-    qty: int
+    qty: int  # the quantity to leave open (what has filled stays filled)
     price: int | None  # None keeps the price
 
 

@@ -192,19 +192,7 @@ class TradingExecutionEngine(Lifecycle):
             _check_positive(intent.price, "price")
         if not isinstance(intent.tif, TimeInForce):
             raise InvalidInput("order intent", "tif", f"not a TimeInForce: {intent.tif!r}")
-        open_same_side = sum(o.leaves_qty for o in self.open_orders(intent.symbol) if o.side is intent.side)
-        reason = self._risk.check(
-            intent.symbol,
-            intent.side,
-            intent.qty,
-            intent.price,
-            position=self._ledger.position(intent.symbol),
-            open_same_side=open_same_side,
-        )
-        if reason is not None:
-            self.risk_rejects += 1
-            key = str(reason)
-            self.risk_reject_reasons[key] = self.risk_reject_reasons.get(key, 0) + 1
+        if self._risk_refuses(intent.symbol, intent.side, intent.qty, intent.price):
             return None
         cl_ord_id = self._new_id()
         record = OrderRecord(
@@ -243,10 +231,32 @@ class TradingExecutionEngine(Lifecycle):
             _check_positive(intent.price, "price")
         if record.pending:
             return None
-        new_id = self._new_id()
         price = record.price if intent.price is None else intent.price
-        record.last_message = ReplaceOrder(new_id, record.cl_ord_id, record.symbol, intent.qty, price)
+        # An amended order is a new commitment at its new size and price: the same limits apply.
+        if self._risk_refuses(record.symbol, record.side, intent.qty, price, excluding=record):
+            return None
+        new_id = self._new_id()
+        # The venue takes the order's new total; the intent speaks of what is left open.
+        total = record.cum_qty + intent.qty
+        record.last_message = ReplaceOrder(new_id, record.cl_ord_id, record.symbol, total, price)
         return self._request(record, "replace", new_id)
+
+    def _risk_refuses(
+        self, symbol: str, side: Side, qty: int, price: int | None, excluding: OrderRecord | None = None
+    ) -> bool:
+        """Ask risk about an order of ``qty`` open; count and report a refusal (not an error)."""
+        open_same_side = sum(
+            o.leaves_qty for o in self.open_orders(symbol) if o.side is side and o is not excluding
+        )
+        reason = self._risk.check(
+            symbol, side, qty, price, position=self._ledger.position(symbol), open_same_side=open_same_side
+        )
+        if reason is None:
+            return False
+        self.risk_rejects += 1
+        key = str(reason)
+        self.risk_reject_reasons[key] = self.risk_reject_reasons.get(key, 0) + 1
+        return True
 
     def _cancel(self, intent: Cancel) -> str | None:
         record = self._live_order(intent.cl_ord_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fakes import FakeClock
 
 from system.component import HealthState
 from system.errors import InvalidInput
@@ -19,14 +20,6 @@ from venue.messages import (
     ReplaceOrder,
     Side,
 )
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
 
 
 class FakeRisk:
@@ -254,6 +247,31 @@ def test_amend_and_cancel():
     with pytest.raises(InvalidInput):
         engine.execute(Amend("nope", 1, 1))
     assert engine.errors == 0 and engine.validate() == []
+
+
+def test_amend_speaks_of_the_open_quantity():
+    engine, venue, *_ = make()
+    cl = place(engine, qty=10)
+    deliver(engine, venue.take())
+    venue.fill(cl, 4, 100)
+    deliver(engine, venue.take())
+    engine.execute(Amend(cl, 6, 101))
+    assert venue.received[-1] == ReplaceOrder("ALU-2", cl, "AAA", 10, 101)  # 4 filled + 6 left open
+    deliver(engine, venue.take())
+    rec = engine.order(cl)
+    assert rec.cum_qty == 4 and rec.leaves_qty == 6 and rec.price == 101
+
+
+def test_amend_refused_by_risk_is_not_sent():
+    engine, venue, risk, *_ = make()
+    cl = place(engine, qty=10)
+    deliver(engine, venue.take())
+    risk.reason = "collar"
+    sent = len(venue.received)
+    assert engine.execute(Amend(cl, 10, 150)) is None
+    assert len(venue.received) == sent and engine.risk_reject_reasons == {"collar": 1}
+    assert risk.checks[-1]["open"] == 0, "the amended order's own open quantity counted twice"
+    assert engine.order(cl).pending is None and engine.errors == 0
 
 
 def test_cancel_too_late_is_not_counted():
