@@ -99,6 +99,7 @@ class TradingSystem:
             self.risk,
             self.perf,
             log=self.memory.buffer("decisions", DECISION_LOG_SIZE),
+            mark_interval=s.mark_interval,
         )
         self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
 

@@ -57,6 +57,8 @@ class MarketDataEnhancer(Lifecycle):
         self._md = market_data
         self._clock = clock
         self.max_age = max_age
+        self._state = market_data.state
+        self._is_stale = market_data.is_stale
         self._entries: dict[str, CachedQuote] = {}
         self._built_at: dict[str, float] = {}
         self.hits = 0
@@ -65,9 +67,8 @@ class MarketDataEnhancer(Lifecycle):
 
     def quote(self, symbol: str) -> CachedQuote | None:
         """The symbol's current quote, or None when its book is not fit to trade on."""
-        md = self._md
-        book = md.state(symbol)
-        if book is None or book.recovering or md.is_stale():
+        book = self._state(symbol)
+        if book is None or book.recovering or self._is_stale():
             self.unavailable += 1
             return None
         entry = self._entries.get(symbol)

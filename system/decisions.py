@@ -44,6 +44,7 @@ class DecisionLoop(Lifecycle):
         risk,
         perf,
         log: BoundedBuffer,
+        mark_interval: float = 0.5,
     ) -> None:
         super().__init__()
         self._market_data = market_data
@@ -55,6 +56,8 @@ class DecisionLoop(Lifecycle):
         self._ledger = ledger
         self._risk = risk
         self.unrealized = 0.0  # open P&L at the last mark, price units x qty
+        self.mark_interval = mark_interval  # clock seconds between marks to market, while data flows
+        self._marked_at = -mark_interval
         self._perf = perf
         self._pending: dict[str, float] = {}  # symbol -> venue time of its oldest undecided update
         self.updates = 0
@@ -72,7 +75,8 @@ class DecisionLoop(Lifecycle):
             self._pending[message.symbol] = message.time
 
     def drain(self) -> None:
-        """Decide once for every symbol that changed since the last drain, then mark to market.
+        """Decide once for every symbol that changed since the last drain, and mark to market when
+        ``mark_interval`` has passed since the last mark.
 
         Called when the market data at hand has been applied, so the market data path never waits
         for a decision, and updates that arrive together make one decision per symbol."""
@@ -83,7 +87,10 @@ class DecisionLoop(Lifecycle):
             return
         for symbol, since in pending.items():
             self._decide(symbol, since)
-        self._mark_to_market()
+        now = self._clock.now()
+        if now - self._marked_at >= self.mark_interval:
+            self._marked_at = now
+            self._mark_to_market()
 
     def _mark_to_market(self) -> None:
         """Value the open positions at the quotes just seen and let risk judge the total P&L: the loss

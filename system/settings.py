@@ -27,6 +27,7 @@ class SystemSettings:
     depth_levels: int = 5
     health_interval: float = 0.25
     supervise_interval: float = 1.0
+    mark_interval: float = 0.5  # how often open positions are marked to market and the loss limit checked
     ledger_path: str = ":memory:"
     strategy: str = "mean_reversion"
     strategy_params: dict[str, Any] = field(default_factory=dict)
@@ -41,6 +42,7 @@ class SystemSettings:
             "stale_after",
             "health_interval",
             "supervise_interval",
+            "mark_interval",
         )
         for name in positive:
             if not getattr(self, name) > 0:
