@@ -392,8 +392,13 @@ class Exchange:
             feed.trade(symbol, price, qty, aggressor)
 
     def _find(self, acct: _Account, m: CancelOrder | ReplaceOrder) -> tuple[_Market, OrderRecord] | None:
+        """The live order a cancel or replace is for; None after refusing the request."""
+        if m.cl_ord_id in acct.used:
+            self._cancel_reject(acct, m, RejectReason.DUPLICATE_CLORDID)
+            return None
         rec = acct.live.get(m.orig_cl_ord_id)
         if rec is None or rec.symbol != m.symbol:
+            self._cancel_reject(acct, m, RejectReason.UNKNOWN_ORDER)
             return None
         return self._markets[rec.symbol], rec
 
@@ -405,11 +410,9 @@ class Exchange:
             acct.used.discard(old)
 
     def _cancel(self, acct: _Account, m: CancelOrder) -> None:
-        if m.cl_ord_id in acct.used:
-            return self._cancel_reject(acct, m, RejectReason.DUPLICATE_CLORDID)
         found = self._find(acct, m)
         if found is None:
-            return self._cancel_reject(acct, m, RejectReason.UNKNOWN_ORDER)
+            return
         market, rec = found
         market.book.cancel(rec.order_id)
         self._retire_id(acct, m.orig_cl_ord_id, m.cl_ord_id)
@@ -421,11 +424,9 @@ class Exchange:
         self.feed.book_changed(rec.symbol, market.book)
 
     def _replace(self, acct: _Account, m: ReplaceOrder) -> None:
-        if m.cl_ord_id in acct.used:
-            return self._cancel_reject(acct, m, RejectReason.DUPLICATE_CLORDID)
         found = self._find(acct, m)
         if found is None:
-            return self._cancel_reject(acct, m, RejectReason.UNKNOWN_ORDER)
+            return
         market, rec = found
         if market.phase is not Phase.CONTINUOUS:
             reason = (

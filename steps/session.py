@@ -3,6 +3,8 @@ figures and its books against the exchange."""
 
 from __future__ import annotations
 
+import contextlib
+
 from behave import given, then
 
 from harness.session import SessionSpec, TradingSession
@@ -61,11 +63,10 @@ def charged_system(context):
 
 
 def _value(text: str) -> int | float | str:
+    """A number when the text is one, else the text itself."""
     for kind in (int, float):
-        try:
+        with contextlib.suppress(ValueError):
             return kind(text)
-        except ValueError:
-            pass
     return text
 
 
