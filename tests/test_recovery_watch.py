@@ -1,0 +1,35 @@
+"""The recovery watch judges recovery from outside the system, so a system that does not recover
+is seen not to."""
+
+from __future__ import annotations
+
+from harness.session import SessionSpec, TradingSession
+from simulator.faults import FaultPlan
+
+PLAN = FaultPlan.from_entries([{"at": 10, "fault": "disconnect", "account": "ALLUSE"}])
+
+
+def _session() -> TradingSession:
+    return TradingSession(SessionSpec(seed=11, symbols=2, faults=PLAN))
+
+
+def test_a_system_that_reconnects_recovers():
+    session = _session()
+    try:
+        session.run(30)
+        assert [o.recovered for o in session.watch.outcomes] == [True]
+        assert session.watch.rate() == (1, 1)
+    finally:
+        session.close()
+
+
+def test_a_system_that_stays_disconnected_does_not_recover():
+    session = _session()
+    try:
+        session.run(9)
+        session.system.optimizer.stop()  # from now on nobody logs on again
+        session.run(25)
+        assert [o.recovered for o in session.watch.outcomes] == [False]
+        assert session.watch.rate() == (0, 1)
+    finally:
+        session.close()
