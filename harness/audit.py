@@ -90,6 +90,6 @@ class MarketDataTiming:
         """The median over ``windows`` equal consecutive runs of samples of each run's percentile ``q``:
         a burst of machine noise (another process, a stolen CPU) in one run does not decide it."""
         n = len(self.samples)
-        size = max(1, n // windows)
-        parts = [self.percentile(q, slice(i * size, (i + 1) * size)) for i in range(min(windows, n))]
+        size = max(1, math.ceil(n / windows))  # the last run may be shorter; no sample is left out
+        parts = [self.percentile(q, slice(start, start + size)) for start in range(0, n, size)]
         return statistics.median(parts) if parts else 0.0

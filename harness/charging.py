@@ -4,9 +4,6 @@ The system's callbacks (market data, session messages, timers) run instantly in 
 unless their wall-clock cost is charged: then the client is busy for that long and whatever it
 sends leaves later, as it would from a real single-threaded process. Measuring wall time here is
 the harness's job; the system itself never reads the wall clock.
-
-Each charged call is also recorded by label in a latency histogram, so a session can quote the
-wall time its market data callbacks took (the in-session market data processing latency).
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
-from system.perf import PerformanceAnalyzer
 from venue.transport import Connection, FeedSubscription, Venue
 
 
@@ -25,7 +21,6 @@ class ComputeCharger:
         self._depth = 0
         self.seconds = 0.0
         self.calls = 0
-        self.wall = PerformanceAnalyzer()  # wall seconds per call, by label
         self._deferred: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
 
     def defer(self, action: Callable[..., Any], *args: Any) -> None:
@@ -36,7 +31,7 @@ class ComputeCharger:
         else:
             action(*args)
 
-    def run(self, callback: Callable[..., Any], *args: Any, label: str = "other") -> Any:
+    def run(self, callback: Callable[..., Any], *args: Any) -> Any:
         """Run ``callback`` and charge its wall time; nested calls are charged once, by the outermost."""
         if self._depth:
             return callback(*args)
@@ -49,14 +44,13 @@ class ComputeCharger:
             self._depth -= 1
             self.seconds += spent
             self.calls += 1
-            self.wall.record(label, spent)
             self._charge(spent)
             deferred, self._deferred = self._deferred, []
             for action, pending in deferred:
                 action(*pending)
 
-    def wrap(self, callback: Callable[..., Any], label: str = "other") -> Callable[..., Any]:
-        return lambda *args: self.run(callback, *args, label=label)
+    def wrap(self, callback: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *args: self.run(callback, *args)
 
 
 class _ChargedConnection:
@@ -92,10 +86,10 @@ class ChargedVenue:
 
     def connect(self, on_receive: Callable[..., None], on_disconnect: Callable[[str], None]) -> Connection:
         connection = self._venue.connect(
-            self._charger.wrap(on_receive, "order_entry"), self._charger.wrap(on_disconnect, "order_entry")
+            self._charger.wrap(on_receive), self._charger.wrap(on_disconnect)
         )
         return _ChargedConnection(connection, self._charger)
 
     def subscribe(self, on_market_data: Callable[..., None]) -> FeedSubscription:
-        subscription = self._venue.subscribe(self._charger.wrap(on_market_data, "market_data"))
+        subscription = self._venue.subscribe(self._charger.wrap(on_market_data))
         return _ChargedSubscription(subscription, self._charger)

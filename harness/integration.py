@@ -15,8 +15,9 @@ def interactions(s: TradingSession) -> list[dict]:
     md, bus, cache, engine = system.market_data, system.bus, system.cache, system.engine
     decisions, risk, optimizer, ledger = system.decisions, system.risk, system.optimizer, system.ledger
     records = s.market.exchange.records(ACCOUNT)
-    fills_at_exchange = sum(len(o.fills) for o in records.orders.values())
-    answered = sum(1 for o in engine.orders().values() if o.answered)
+    fills_at_exchange = len(records.fills())
+    # New orders the exchange took in or refused, as its own records say.
+    answered = len(engine.orders().keys() & (records.orders.keys() | records.rejected))
     components = system.components
 
     def row(pair: str, interaction: str, attempts: int, succeeded: int) -> dict:

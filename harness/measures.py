@@ -20,8 +20,9 @@ def connection_reuse(s: TradingSession) -> Measured:
     return (
         100.0 * o.reuse_rate(),
         "%",
-        f"order-entry submissions sent over a pool session that was already open and logged on, "
-        f"over all submissions ({o.reused} of {o.submissions})",
+        f"order-entry submissions sent on a pool session that had already carried an earlier submission "
+        f"since its logon, over all submissions ({o.reused} of {o.submissions}; the first submission "
+        f"after each of the pool's logons counts as not reused)",
     )
 
 

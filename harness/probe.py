@@ -16,6 +16,7 @@ class TopicSeen:
     gaps: int = 0
     repeats: int = 0
     first: int = 0
+    feed_seq: int = 0  # the exchange's channel number of the last market data message delivered
 
 
 class BusProbe:
@@ -24,11 +25,14 @@ class BusProbe:
         self.topics: dict[str, TopicSeen] = {}
         for topic in topics:
             seen = self.topics[topic] = TopicSeen()
-            bus.subscribe(topic, lambda seq, _message, s=seen: self._on(s, seq), consumer="harness_probe")
+            bus.subscribe(
+                topic, lambda seq, message, s=seen: self._on(s, seq, message), consumer="harness_probe"
+            )
 
     @staticmethod
-    def _on(seen: TopicSeen, seq: int) -> None:
+    def _on(seen: TopicSeen, seq: int, message: object) -> None:
         seen.received += 1
+        seen.feed_seq = getattr(message, "seq", seen.feed_seq)
         if not seen.first:
             seen.first = seq
         elif seq <= seen.last:

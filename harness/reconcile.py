@@ -6,11 +6,9 @@ difference is listed by what it concerns, and a scenario fails on the first list
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from simulator.exchange import AccountRecords
-from venue.messages import Side
 
 
 @dataclass
@@ -61,15 +59,9 @@ def reconcile(system, records: AccountRecords) -> Reconciliation:  # noqa: ANN00
         if mine.status != "rejected":
             diff.append(f"order {clid} is {mine.status} in the system but the exchange never accepted it")
 
-    positions: dict[str, int] = defaultdict(int)
-    cash = 0
-    for order in records.orders.values():
-        sign = 1 if order.side is Side.BUY else -1
-        for _seq, qty, price in order.fills:
-            result.fills += 1
-            positions[order.symbol] += sign * qty
-            cash -= sign * qty * price
-    exchange_positions = {s: q for s, q in sorted(positions.items()) if q}
+    result.fills = len(records.fills())
+    exchange_positions = records.positions()
+    cash = records.cash()
     ledger = system.ledger
     result.symbols = len(exchange_positions)
     if ledger.positions() != exchange_positions:

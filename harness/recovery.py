@@ -4,14 +4,14 @@ After a fault's effect ends, the system has recovered once, within ``WINDOW`` se
 these hold at the same moment:
 
 - the exchange holds a logged-on order-entry session of the system's account;
-- the system's market data has caught up: for every symbol it has applied the exchange's feed at
-  least up to the sequence number the exchange had published when the fault ended, and it is not
-  waiting for a snapshot;
+- the system's market data has caught up: for every symbol, its bus has carried the exchange's
+  feed at least up to the sequence number the exchange had published when the fault ended (seen
+  by the harness's probe on the bus, so a system waiting for a snapshot has not caught up);
 - the exchange has accepted a new order from the account since the fault ended.
 
 Nobody intervenes: there is no operator in a simulated session. The watch is a SimPy process of
-the harness; it reads the exchange's records and the system's applied market data, never a flag
-the system sets about itself.
+the harness; it reads the exchange's records and what the system's bus carried, never a flag the
+system sets about itself.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from harness.probe import BusProbe
 from simulator.world import Market
 
 WINDOW = 10.0  # seconds after a fault's end within which the system must be back on its feet
@@ -51,9 +52,9 @@ class Outcome:
 
 
 class RecoveryWatch:
-    def __init__(self, market: Market, market_data, account: str) -> None:  # noqa: ANN001 - MarketDataSystem
+    def __init__(self, market: Market, probe: BusProbe, account: str) -> None:
         self._market = market
-        self._md = market_data
+        self._probe = probe
         self._account = account
         self.outcomes: list[Outcome] = []
         self._baselines: dict[int, tuple[dict[str, int], int]] = {}
@@ -77,11 +78,8 @@ class RecoveryWatch:
             feed = market.exchange.feed
             self._baselines[n] = ({s: feed.seq(s) for s in market.symbols}, len(records.orders))
         seqs, orders = self._baselines[n]
-        md = self._md
-        caught_up = all(
-            (state := md.state(s)) is not None and state.seq >= seq and not md.recovering(s)
-            for s, seq in seqs.items()
-        )
+        topics = self._probe.topics
+        caught_up = all(topics[f"md.{s}"].feed_seq >= seq for s, seq in seqs.items())
         if market.gateway.live_sessions(self._account) and caught_up and len(records.orders) > orders:
             outcome.recovered_at = now
             outcome.judged = True

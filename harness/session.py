@@ -59,7 +59,7 @@ class TradingSession:
         if spec.charge_compute:
             self.charger = ComputeCharger(self.market.gateway.charge)
             venue = ChargedVenue(venue, self.charger)
-            timer = SimTimer(env, wrap=self.charger.wrap(lambda callback: callback(), "timer"))
+            timer = SimTimer(env, wrap=self.charger.wrap(lambda callback: callback()))
         else:
             timer = SimTimer(env)
         settings = load_settings({"account": ACCOUNT, **spec.settings})
@@ -68,7 +68,7 @@ class TradingSession:
         self.tape = QuoteTape(self.market.exchange.feed)
         self.audit = CacheAudit(self.system)
         self.md_timing = MarketDataTiming(self.system.market_data)
-        self.watch = RecoveryWatch(self.market, self.system.market_data, ACCOUNT)
+        self.watch = RecoveryWatch(self.market, self.probe, ACCOUNT)
         self.system.start()
         self.settled = False
         self.closed_market = False

@@ -48,6 +48,12 @@ _S_NEW = OrdStatus.NEW
 _S_PARTIAL = OrdStatus.PARTIALLY_FILLED
 _S_FILLED = OrdStatus.FILLED
 _S_CANCELLED = OrdStatus.CANCELLED
+# Why an order is refused outside continuous trading.
+_PHASE_REJECT = {
+    Phase.HALTED: RejectReason.MARKET_HALTED,
+    Phase.CLOSED: RejectReason.MARKET_CLOSED,
+    Phase.PRE_OPEN: RejectReason.MARKET_CLOSED,
+}
 
 
 @dataclass(slots=True)
@@ -79,12 +85,31 @@ class AccountRecords:
 
     account: str
     orders: dict[str, OrderRecord] = field(default_factory=dict)
+    rejected: set[str] = field(default_factory=set)  # client ids of new orders refused outright
     reports: int = 0
 
     def fills(self) -> list[tuple[str, int, int, int]]:
         """(order_id, exec_seq, qty, price) of every fill, in exec_seq order."""
         out = [(o.order_id, s, q, p) for o in self.orders.values() for s, q, p in o.fills]
         return sorted(out, key=lambda f: f[1])
+
+    def positions(self) -> dict[str, int]:
+        """The account's position per symbol from its fills (symbols held only, sorted)."""
+        held: dict[str, int] = {}
+        for o in self.orders.values():
+            traded = sum(q for _, q, _ in o.fills)
+            if traded:
+                held[o.symbol] = held.get(o.symbol, 0) + o.side.sign * traded
+        return {s: q for s, q in sorted(held.items()) if q}
+
+    def cash(self, symbol: str | None = None) -> int:
+        """Cash the fills moved (of one symbol or all), in price units: buys pay, sells receive."""
+        return -sum(
+            o.side.sign * q * p
+            for o in self.orders.values()
+            if symbol is None or o.symbol == symbol
+            for _, q, p in o.fills
+        )
 
 
 class _Account:
@@ -235,6 +260,10 @@ class Exchange:
 
     def _reject(self, acct: _Account, m: NewOrder, reason: RejectReason, text: str = "") -> None:
         self.rejects += 1
+        if acct.records is not None and reason is not RejectReason.DUPLICATE_CLORDID:
+            # A refused id is spent too: a resend of it must not become a live order later.
+            acct.used.add(m.cl_ord_id)
+            acct.records.rejected.add(m.cl_ord_id)
         self.reports += 1
         acct.exec_seq += 1
         self.journal.write(
@@ -283,10 +312,7 @@ class Exchange:
         if m.cl_ord_id in acct.used:
             return self._reject(acct, m, RejectReason.DUPLICATE_CLORDID)
         if market.phase is not Phase.CONTINUOUS:
-            reason = (
-                RejectReason.MARKET_HALTED if market.phase is Phase.HALTED else RejectReason.MARKET_CLOSED
-            )
-            return self._reject(acct, m, reason)
+            return self._reject(acct, m, _PHASE_REJECT[market.phase])
         is_market = m.ord_type is OrdType.MARKET
         if is_market and m.price is not None:
             return self._reject(acct, m, RejectReason.PRICE_OFF_TICK, "a market order carries no price")
@@ -336,6 +362,8 @@ class Exchange:
             rec.status = _S_CANCELLED
             self.journal.write(self.now(), "expire", {"order_id": rec.order_id, "unfilled": order.qty})
             self._report(acct, rec, _CANCELLED, clid)
+            if acct.records is None:
+                acct.used.discard(clid)
         elif order.qty:
             acct.live[clid] = rec
         elif acct.records is None:
@@ -429,10 +457,7 @@ class Exchange:
             return
         market, rec = found
         if market.phase is not Phase.CONTINUOUS:
-            reason = (
-                RejectReason.MARKET_HALTED if market.phase is Phase.HALTED else RejectReason.MARKET_CLOSED
-            )
-            return self._cancel_reject(acct, m, reason)
+            return self._cancel_reject(acct, m, _PHASE_REJECT[market.phase])
         inst = market.instrument
         price = rec.price if m.price is None else m.price
         reason = check_order(False, price, m.qty, inst.tick, inst.lot, market.band)
@@ -468,6 +493,8 @@ class Exchange:
             market = self._markets[rec.symbol]
             market.book.cancel(rec.order_id)
             del acct.live[clid]
+            if acct.records is None:
+                acct.used.discard(clid)
             rec.status = _S_CANCELLED
             self.journal.write(
                 self.now(), "cancel", {"order_id": rec.order_id, "cl_ord_id": clid, "reason": reason}

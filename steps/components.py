@@ -9,11 +9,9 @@ from numbers import Real
 
 from behave import then, when
 
-from harness import mdstream
 from harness.measures import cache_hit_rate, connection_reuse, system_error_rate
 from harness.session import ACCOUNT, SessionSpec, TradingSession
-from simulator.rng import derive_seed
-from steps.figures import figures
+from steps.figures import figures, recorded, stream_latency, stream_throughput
 from steps.session import trading
 from system.component import COMPONENT_METHODS, Component, Health, HealthState
 from system.errors import InvalidInput
@@ -134,15 +132,9 @@ def _isolated_session(context) -> TradingSession:
 def measure_alone(context, component):
     known = figures(context)
     if component == "Market Data System":
-        seed = derive_seed(context.base_seed, "market data stream") % 2**31
-        stream = mdstream.record(seed, 200_000, "normal", 5)
-        rate, _ = mdstream.throughput(stream)
-        timings = mdstream.latency(stream)
-        method = (
-            f"{len(stream.messages)} recorded updates replayed into a fresh market data system, wall clock"
-        )
-        known["throughput"] = (rate, "updates/s", f"median of {mdstream.RUNS} runs; {method}")
-        known["p99 processing latency"] = (1000.0 * timings.percentile("update", 99), "ms", method)
+        stream = recorded(context, 200_000, "normal", 5)
+        known["throughput"], _ = stream_throughput(stream)
+        known["p99 processing latency"] = stream_latency(stream)[99]
         return
     session = _isolated_session(context)
     measure = {

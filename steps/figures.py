@@ -45,47 +45,52 @@ def figure_meets_target(context, measure, bound, target):
 # --- the market data baseline ----------------------------------------------------------------------
 
 
+def recorded(context, updates: int, profile: str, count: int) -> mdstream.Recording:
+    """The run's recorded stream: one recording per run seed, shared by the scenarios measuring it."""
+    seed = derive_seed(context.base_seed, "market data stream") % 2**31
+    return mdstream.record(seed, updates, profile, count)
+
+
+def _stream_method(stream: mdstream.Recording) -> str:
+    return (
+        f"{len(stream.messages)} updates in {len(stream.symbols)} symbols recorded from "
+        f"{stream.simulated_seconds:g} simulated seconds of the exchange's feed, replayed into a fresh "
+        f"market data system publishing on its bus"
+    )
+
+
+def stream_throughput(stream: mdstream.Recording) -> tuple[Figure, object]:
+    """The throughput figure, and the market data system of the last run."""
+    rate, md = mdstream.throughput(stream)
+    return (rate, "updates/s", f"wall clock, median of {mdstream.RUNS} runs; {_stream_method(stream)}"), md
+
+
+def stream_latency(stream: mdstream.Recording) -> dict[int, Figure]:
+    """p50 and p99 of the per-update processing latency."""
+    timings = mdstream.latency(stream)
+    method = (
+        f"each update timed alone with perf_counter_ns into 1% histogram buckets; {_stream_method(stream)}"
+    )
+    return {q: (1000.0 * timings.percentile("update", q), "ms", method) for q in (50, 99)}
+
+
 @given(
     "a stream of {updates:d} market data updates recorded from a simulated {profile:w} market "
     "in {count:d} symbols"
 )
 def recorded_stream(context, updates, profile, count):
-    # One recording per run seed, shared by the scenarios that measure it.
-    seed = derive_seed(context.base_seed, "market data stream") % 2**31
-    context.stream = mdstream.record(seed, updates, profile, count)
-
-
-def _stream_method(context) -> str:
-    r = context.stream
-    return (
-        f"{len(r.messages)} updates in {len(r.symbols)} symbols recorded from {r.simulated_seconds:g} "
-        f"simulated seconds of the exchange's feed, replayed into a fresh market data system publishing "
-        f"on its bus"
-    )
+    context.stream = recorded(context, updates, profile, count)
 
 
 @when("the market data system processes the stream")
 def process_stream(context):
-    rate, context.md = mdstream.throughput(context.stream)
-    figures(context)["market data throughput"] = (
-        rate,
-        "updates/s",
-        f"wall clock, median of {mdstream.RUNS} runs; {_stream_method(context)}",
-    )
+    figures(context)["market data throughput"], context.md = stream_throughput(context.stream)
 
 
 @when("the market data system processes the stream one update at a time under a latency histogram")
 def time_each_update(context):
-    timings = mdstream.latency(context.stream)
-    method = (
-        f"each update timed alone with perf_counter_ns into 1% histogram buckets; {_stream_method(context)}"
-    )
-    for q in (50, 99):
-        figures(context)[f"p{q} processing latency"] = (
-            1000.0 * timings.percentile("update", q),
-            "ms",
-            method,
-        )
+    for q, figure in stream_latency(context.stream).items():
+        figures(context)[f"p{q} processing latency"] = figure
 
 
 @then("its books match the exchange's books at the end of the stream")

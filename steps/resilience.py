@@ -6,7 +6,6 @@ from behave import given, then
 
 from harness.campaign import campaign
 from harness.recovery import WINDOW
-from harness.session import ACCOUNT
 from steps.session import trading
 from system.component import HealthState
 
@@ -51,16 +50,13 @@ def final_states(context):
     s = trading(context)
     result = s.reconcile()
     assert result.ok, result.summary()
-    theirs = s.market.exchange.records(ACCOUNT).orders
     ours = s.system.engine.orders()
     pending = [clid for clid, o in ours.items() if o.pending]
     assert not pending, f"{len(pending)} orders still wait for an answer: {pending[:5]}"
+    held = s.system.engine.held()
+    assert held == 0, f"{held} execution reports still wait for a missing earlier one"
     states: dict[str, int] = {}
-    for clid, order in ours.items():
+    for order in ours.values():
         states[order.status] = states.get(order.status, 0) + 1
-        if clid in theirs:
-            assert theirs[clid].status.value == order.status, (
-                f"{clid}: {order.status} vs {theirs[clid].status}"
-            )
     context.evidence.table("order states", [{"state": k, "orders": v} for k, v in sorted(states.items())])
     assert ours, "the system sent no orders"

@@ -89,13 +89,8 @@ def ledger_follows(context):
     s = trading(context)
     s.settle()
     symbol = context.traced_symbol
-    position, cash = 0, 0
-    for order in s.market.exchange.records(ACCOUNT).orders.values():
-        if order.symbol == symbol:
-            sign = 1 if order.side is Side.BUY else -1
-            for _seq, qty, price in order.fills:
-                position += sign * qty
-                cash -= sign * qty * price
+    records = s.market.exchange.records(ACCOUNT)
+    position, cash = records.positions().get(symbol, 0), records.cash(symbol)
     ledger = s.system.ledger
     assert ledger.position(symbol) == position, (
         f"ledger holds {ledger.position(symbol)}, fills make {position}"
@@ -124,11 +119,12 @@ def metrics_show(context):
         "positions held": metrics["paper_trading_system.symbols_held"],
     }
     context.evidence.table("workflow metrics", [shown])
-    fills = sum(len(o.fills) for o in s.market.exchange.records(ACCOUNT).orders.values())
+    records = s.market.exchange.records(ACCOUNT)
+    fills, held = len(records.fills()), len(records.positions())
     assert shown["fills booked"] == fills, (
         f"the metrics show {shown['fills booked']} fills, the exchange {fills}"
     )
     assert all(v > 0 for k, v in shown.items() if k != "positions held"), f"a step shows no activity: {shown}"
-    assert shown["positions held"] == len(s.system.ledger.positions()), (
-        "positions held disagree with the ledger"
+    assert shown["positions held"] == held, (
+        f"the metrics show {shown['positions held']} positions, fills make {held}"
     )

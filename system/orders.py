@@ -119,6 +119,7 @@ class TradingExecutionEngine(Lifecycle):
         self._held: dict[int, tuple[object, float]] = {}  # exec_seq -> (report, arrival time)
         self.placed = 0
         self.errors = 0
+        self.risk_checks = 0  # requests put to the pre-trade risk check (new orders and amendments)
         self.risk_rejects = 0
         self.risk_reject_reasons: dict[str, int] = {}
         self.market_rejects = 0
@@ -245,6 +246,7 @@ class TradingExecutionEngine(Lifecycle):
         self, symbol: str, side: Side, qty: int, price: int | None, excluding: OrderRecord | None = None
     ) -> bool:
         """Ask risk about an order of ``qty`` open; count and report a refusal (not an error)."""
+        self.risk_checks += 1
         open_same_side = sum(
             o.leaves_qty for o in self.open_orders(symbol) if o.side is side and o is not excluding
         )
@@ -354,6 +356,9 @@ class TradingExecutionEngine(Lifecycle):
         if record.status == PENDING_NEW:
             self._answered(record)
         if r.exec_type is ExecType.NEW:
+            if record.status == REJECTED:
+                # The venue took an order the system had written off: the books no longer agree.
+                self.errors += 1
             if record.status == PENDING_NEW:
                 record.status = NEW
             if record.pending == "new":

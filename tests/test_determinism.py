@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -32,6 +35,27 @@ def journals(tmp_path_factory):
 def test_same_seed_same_journal(journals):
     assert journals["a"], "empty journal"
     assert journals["a"] == journals["b"]
+
+
+def test_same_journal_under_another_string_hash_seed(journals, tmp_path):
+    # A second process with its own PYTHONHASHSEED: set or dict order cannot make the runs agree.
+    path = tmp_path / "other-process.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "run",
+        "--seed",
+        "7",
+        "--duration",
+        "60",
+        "--symbols",
+        "3",
+        "--journal",
+        str(path),
+    ]
+    subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert path.read_bytes() == journals["a"]
 
 
 def test_different_seed_different_journal(journals):

@@ -104,6 +104,15 @@ def test_duplicate_client_id_rejected_even_after_order_is_done(bx):
     assert_rejected(bx.order("D2", "buy", 100, "9.90", account="acct"), RejectReason.DUPLICATE_CLORDID)
 
 
+def test_a_refused_client_id_cannot_come_back_as_a_new_order(bx):
+    bx.exchange.halt(SYMBOL, "test")
+    assert_rejected(bx.order("R1", "buy", 100, "10.00", account="acct"), RejectReason.MARKET_HALTED)
+    bx.exchange.resume(SYMBOL, "test")
+    # e.g. a client's resend after a reconnect: it must not become a live order the client wrote off
+    assert_rejected(bx.order("R1", "buy", 100, "10.00", account="acct"), RejectReason.DUPLICATE_CLORDID)
+    assert bx.exchange.records("acct").rejected == {"R1"}
+
+
 def test_same_client_id_in_another_account_is_fine(bx):
     bx.order("D1", "buy", 100, "10.00", account="a")
     assert only_report(bx.order("D1", "buy", 100, "10.00", account="b")).exec_type is ExecType.NEW
