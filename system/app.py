@@ -28,6 +28,7 @@ from venue.messages import MarketData
 from venue.transport import FeedSubscription, Venue
 
 MEMORY_SAMPLE_INTERVAL = 1.0  # seconds of clock time between samples of the process's memory
+SNAPSHOT_RETRY = {"attempts": 10, "base_delay": 0.5, "max_delay": 4.0}  # a snapshot lost is asked again
 DECISION_LOG_SIZE = 50_000  # the most recent decisions kept for audit; older ones are dropped
 
 
@@ -56,7 +57,7 @@ class TradingSystem:
         self.market_data = MarketDataSystem(
             self.symbols,
             clock,
-            request_snapshot=self._request_snapshot,
+            request_snapshot=self._resync,
             bus=self.bus,
             stale_after=s.stale_after,
             depth_levels=s.depth_levels,
@@ -155,6 +156,18 @@ class TradingSystem:
         if self.memory.running:
             self.memory.sample(self._clock.now())
             self._timer.call_later(MEMORY_SAMPLE_INTERVAL, self._sample_memory)
+
+    def _resync(self, symbol: str) -> None:
+        """Ask for a snapshot of ``symbol``, and again with backoff while it has not arrived: a
+        request or its answer can be lost with the feed (a gateway crash, say)."""
+
+        def until_recovered() -> bool:
+            if not self.market_data.recovering(symbol):
+                return True
+            self._request_snapshot(symbol)
+            return False
+
+        self.recovery.retry(until_recovered, **SNAPSHOT_RETRY)
 
     def _request_snapshot(self, symbol: str) -> None:
         if self._feed is not None:

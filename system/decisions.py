@@ -93,8 +93,8 @@ class DecisionLoop(Lifecycle):
             self._mark_to_market()
 
     def _mark_to_market(self) -> None:
-        """Value the open positions at the quotes just seen and let risk judge the total P&L: the loss
-        limit counts open losses, not only realized ones."""
+        """Value the open positions at the quotes just seen and let risk judge the total P&L and the
+        gross exposure: the loss limit counts open losses, not only realized ones."""
         positions = self._ledger.positions()
         if not positions:
             return
@@ -104,7 +104,8 @@ class DecisionLoop(Lifecycle):
             if quote is not None:
                 marks[symbol] = quote.mid
         self.unrealized = self._ledger.unrealized_pnl(marks)
-        self._risk.check_pnl(self._ledger.realized_pnl(), self.unrealized)
+        exposure = sum(abs(qty) * marks[symbol] for symbol, qty in positions.items() if symbol in marks)
+        self._risk.post_trade(self._ledger.realized_pnl(), self.unrealized, exposure)
 
     def _decide(self, symbol: str, since: float) -> None:
         self.evaluations += 1

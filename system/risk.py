@@ -1,7 +1,7 @@
 """Pre-trade and post-trade risk: order size, notional, position, price collar, rate limit, loss limit.
 
 :meth:`RiskManagementSystem.check` runs before every order leaves the system and answers with a short
-reason code when it must be refused. :meth:`RiskManagementSystem.check_pnl` watches P&L and trips the
+reason code when it must be refused. :meth:`RiskManagementSystem.post_trade` watches P&L and trips the
 kill switch when the loss limit is breached; once killed, every order is refused until :meth:`reset`.
 Time comes from the injected clock only, so the rate window is deterministic under simulation.
 """
@@ -34,6 +34,7 @@ class RiskLimits:
     collar_pct: float = 0.05  # a limit price must lie within this fraction of the reference
     max_orders_per_second: int = 200  # sliding one-second window of clock time
     max_loss: float = 250_000.0  # currency
+    max_exposure: float = 10_000_000.0  # currency: sum over symbols of |position| x mark
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -171,14 +172,21 @@ class RiskManagementSystem(Lifecycle):
 
     # --- post-trade -------------------------------------------------------------------------------
 
-    def check_pnl(self, realized_pnl: float, unrealized_pnl: float) -> None:
-        """Trip the kill switch when total P&L (price units x qty) is below minus the loss limit."""
-        for field_name, value in (("realized_pnl", realized_pnl), ("unrealized_pnl", unrealized_pnl)):
+    def post_trade(self, realized_pnl: float, unrealized_pnl: float, gross_exposure: float = 0.0) -> None:
+        """Trip the kill switch when total P&L is below minus the loss limit, or the gross exposure
+        of the open positions is above its limit (all in price units x qty)."""
+        checked = (
+            ("realized_pnl", realized_pnl),
+            ("unrealized_pnl", unrealized_pnl),
+            ("gross_exposure", gross_exposure),
+        )
+        for field_name, value in checked:
             if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-                raise InvalidInput("risk check_pnl", field_name, f"must be a number, got {value!r}")
-        total = (realized_pnl + unrealized_pnl) / PRICE_SCALE
-        if total < -self.limits.max_loss:
+                raise InvalidInput("risk post_trade", field_name, f"must be a number, got {value!r}")
+        if (realized_pnl + unrealized_pnl) / PRICE_SCALE < -self.limits.max_loss:
             self.kill("loss limit")
+        elif gross_exposure / PRICE_SCALE > self.limits.max_exposure:
+            self.kill("exposure limit")
 
     # --- component API ----------------------------------------------------------------------------
 

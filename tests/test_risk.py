@@ -145,9 +145,9 @@ def test_kill_switch_refuses_everything_until_reset():
 
 def test_loss_limit_trips_kill():
     rms, _ = make(RiskLimits(max_loss=1_000.0))
-    rms.check_pnl(-5_000_000.0, -5_000_000.0)  # exactly -1_000.00
+    rms.post_trade(-5_000_000.0, -5_000_000.0)  # exactly -1_000.00
     assert not rms.killed
-    rms.check_pnl(-5_000_000.0, -5_000_001.0)
+    rms.post_trade(-5_000_000.0, -5_000_001.0)
     assert rms.killed and rms.kill_reason == "loss limit"
     assert rms.health().state is HealthState.UNHEALTHY
     assert "loss limit" in rms.health().detail
@@ -193,9 +193,17 @@ def test_bad_check_input_refused_without_counting(args, field):
     assert rms.check("AAA", B, 100, REF, 0, 0) is None
 
 
-def test_check_pnl_bad_input():
+def test_exposure_limit_trips_kill():
+    rms, _ = make(RiskLimits(max_exposure=1_000_000.0))
+    rms.post_trade(0.0, 0.0, gross_exposure=10_000_000_000.0)  # exactly 1,000,000.00
+    assert not rms.killed
+    rms.post_trade(0.0, 0.0, gross_exposure=10_000_000_001.0)
+    assert rms.killed and rms.kill_reason == "exposure limit"
+
+
+def test_post_trade_bad_input():
     rms, _ = make()
     with pytest.raises(InvalidInput) as info:
-        rms.check_pnl(float("nan"), 0.0)
+        rms.post_trade(float("nan"), 0.0)
     assert info.value.field == "realized_pnl"
     assert not rms.killed
