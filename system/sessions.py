@@ -33,6 +33,8 @@ from venue.transport import Connection, Venue
 BACKOFF_START = 0.05
 BACKOFF_MAX = 2.0
 SILENCE_FACTOR = 3.0  # intervals without any incoming message before a session is declared dead
+LOGON_FAILURES = 5  # refused logons in a row that open the logon breaker
+LOGON_PAUSE = 10.0  # seconds the open breaker holds reconnects back before a trial logon
 
 
 class _Slot:
@@ -94,6 +96,11 @@ class TradingSystemOptimizer(Lifecycle):
         self.cancel_on_disconnect = cancel_on_disconnect
         self._last_exec_seq = last_exec_seq
         self._recovery = recovery
+        # Refused logons (bad credentials, say) are not cured by hammering the venue: after a few the
+        # breaker opens and the pool waits before it tries again.
+        self._logons = (
+            None if recovery is None else recovery.breaker("venue_logon", LOGON_FAILURES, LOGON_PAUSE)
+        )
         self._slots = [_Slot(i, f"{account}/session-{i + 1}") for i in range(size)]
         self._nonce = 0
         self._rr = 0
@@ -272,6 +279,9 @@ class TradingSystemOptimizer(Lifecycle):
         slot.reconnect = None
         if not self.running:
             return
+        if self._logons is not None and not self._logons.allow():
+            slot.reconnect = self._timer.call_later(LOGON_PAUSE, lambda: self._reconnect(slot))
+            return
         self.reconnects += 1
         self._connect(slot)
 
@@ -301,12 +311,16 @@ class TradingSystemOptimizer(Lifecycle):
             self._logged_on(slot, body)
         elif isinstance(body, LogonReject):
             self.logon_rejects += 1
+            if self._logons is not None:
+                self._logons.failure()
             self._lose(slot, f"logon rejected: {body.reason} {body.text}".strip())
         elif isinstance(body, Logout):
             self._lose(slot, f"logged out by venue: {body.text}".strip())
         # Heartbeats only refresh last_received.
 
     def _logged_on(self, slot: _Slot, ack: LogonAck) -> None:
+        if self._logons is not None:
+            self._logons.success()
         slot.live = True
         slot.carried = 0
         slot.session_id = ack.session_id

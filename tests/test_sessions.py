@@ -5,6 +5,7 @@ from __future__ import annotations
 from fakes import FakeClock, FakeTimer
 
 from system.component import HealthState
+from system.recovery import BreakerState, CircuitBreaker, ErrorRecoverySystem
 from system.sessions import TradingSystemOptimizer
 from venue import auth
 from venue.messages import (
@@ -105,6 +106,9 @@ class FakeRecovery:
 
     def closed(self, kind: str, key: str) -> None:
         self.events.append(("closed", kind, key))
+
+    def breaker(self, name: str, failure_threshold: int, reset_after: float) -> CircuitBreaker:
+        return CircuitBreaker(name, FakeClock(), failure_threshold, reset_after)
 
 
 def report(seq: int) -> ExecutionReport:
@@ -380,3 +384,25 @@ def test_session_dropped_during_send_reports_not_sent():
     conn.send = dying_send  # type: ignore[method-assign]
     assert pool.submit(order()) is False
     assert pool.submissions == 0
+
+
+def test_refused_logons_open_the_breaker_and_the_pool_pauses():
+    clock = FakeClock()
+    timer = FakeTimer(clock)
+    venue = FakeVenue(timer)
+    venue.reject_logons = 1_000
+    recovery = ErrorRecoverySystem(clock, timer)
+    recovery.start()
+    pool = TradingSystemOptimizer(
+        venue, ACCOUNT, SECRET, clock, timer, lambda _m: None, lambda: None, size=1, recovery=recovery
+    )
+    pool.start()
+    timer.advance(30.0)
+    assert recovery.breaker("venue_logon").state is BreakerState.OPEN
+    attempts = pool.reconnects
+    timer.advance(5.0)  # the open breaker holds reconnects back
+    assert pool.reconnects == attempts and pool.live_sessions() == 0
+    venue.reject_logons = 0
+    timer.advance(30.0)  # a trial logon after the pause succeeds and closes the breaker
+    assert pool.live_sessions() == 1
+    assert recovery.breaker("venue_logon").state is BreakerState.CLOSED
