@@ -352,9 +352,18 @@ class Exchange:
         self._matched(market, acct, rec, m.cl_ord_id, order, market.book.submit(order, tif.value))
 
     def _matched(
-        self, market: _Market, acct: _Account, rec: OrderRecord, clid: str, order: Order, fills: list
+        self,
+        market: _Market,
+        acct: _Account,
+        rec: OrderRecord,
+        clid: str,
+        order: Order,
+        fills: list,
+        moved_from: int | None = None,
     ) -> None:
-        """Book what an order entry matched, then keep the order live if it rests, else retire its id."""
+        """Book what an order entry matched, then keep the order live if it rests, else retire its id.
+
+        ``moved_from`` is the price a replaced order left; the feed is told where the book changed."""
         if fills:
             self._fills(market, acct, rec, fills)
         if order.qty and market.book.get(rec.order_id) is None:
@@ -368,9 +377,14 @@ class Exchange:
             acct.live[clid] = rec
         elif acct.records is None:
             acct.used.discard(clid)
-        self.feed.book_changed(rec.symbol, market.book)
         if fills:
+            self.feed.book_changed(rec.symbol, market.book)
             self._check_volatility(market)
+        else:
+            touched = (rec.price,) if order.qty and market.book.get(rec.order_id) is not None else ()
+            if moved_from is not None:
+                touched += (moved_from,)
+            self.feed.book_changed(rec.symbol, market.book, rec.side is _BUY, touched)
 
     def _fills(self, market: _Market, acct: _Account, rec: OrderRecord, fills: list) -> None:
         now = self.now()
@@ -449,7 +463,7 @@ class Exchange:
         rec.status = _S_CANCELLED
         self.journal.write(self.now(), "cancel", {"order_id": rec.order_id, "cl_ord_id": m.cl_ord_id})
         self._report(acct, rec, _CANCELLED, m.cl_ord_id, m.orig_cl_ord_id)
-        self.feed.book_changed(rec.symbol, market.book)
+        self.feed.book_changed(rec.symbol, market.book, rec.side is _BUY, (rec.price,))
 
     def _replace(self, acct: _Account, m: ReplaceOrder) -> None:
         found = self._find(acct, m)
@@ -470,6 +484,7 @@ class Exchange:
             return self._cancel_reject(acct, m, RejectReason.UNKNOWN_ORDER)
         order, fills = result
         self._retire_id(acct, m.orig_cl_ord_id, m.cl_ord_id)
+        moved_from = rec.price
         rec.qty = m.qty
         rec.price = price
         self.journal.write(
@@ -478,7 +493,7 @@ class Exchange:
             {"order_id": rec.order_id, "cl_ord_id": m.cl_ord_id, "qty": m.qty, "price": price},
         )
         self._report(acct, rec, ExecType.REPLACED, m.cl_ord_id, m.orig_cl_ord_id)
-        self._matched(market, acct, rec, m.cl_ord_id, order, fills)
+        self._matched(market, acct, rec, m.cl_ord_id, order, fills, moved_from)
 
     def cancel_all(
         self, account: str, reason: str = "cancel on disconnect", order_ids: set[str] | None = None

@@ -51,8 +51,21 @@ class Feed:
     def status(self, symbol: str, phase: Phase, reason: str) -> None:
         self._publish(TradingStatus(symbol, self._next(symbol), phase, reason, self._now()))
 
-    def book_changed(self, symbol: str, book: OrderBook) -> None:
-        """Publish what changed at the top and in the top levels after an event on ``book``."""
+    def book_changed(
+        self, symbol: str, book: OrderBook, side: bool | None = None, prices: tuple[int, ...] = ()
+    ) -> None:
+        """Publish what changed at the top and in the top levels after an event on ``book``.
+
+        ``side`` (True for bids) and ``prices`` say where an event that matched nothing touched the
+        book: when every such price lies beyond the last published level of a full side, neither
+        the top nor the published levels can have moved, and the book is not read again.
+        """
+        if side is not None:
+            published = self._depth[symbol][0 if side else 1]
+            if len(published) == self.levels:
+                edge = published[-1][0]
+                if all(p < edge for p in prices) if side else all(p > edge for p in prices):
+                    return
         bids, asks = book.depth(self.levels)
         bid = bids[0] if bids else (0, 0)
         ask = asks[0] if asks else (0, 0)
