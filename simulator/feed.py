@@ -29,9 +29,6 @@ class Feed:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        self._subscribers.remove(subscriber)
-
     def seq(self, symbol: str) -> int:
         return self._seq[symbol]
 

@@ -94,14 +94,6 @@ class PerformanceAnalyzer(Lifecycle):
         stats = self._paths.get(path)
         return 0.0 if stats is None or stats.count == 0 else stats.total / stats.count
 
-    def minimum(self, path: str) -> float:
-        stats = self._paths.get(path)
-        return 0.0 if stats is None or stats.count == 0 else stats.low
-
-    def maximum(self, path: str) -> float:
-        stats = self._paths.get(path)
-        return 0.0 if stats is None or stats.count == 0 else stats.high
-
     def clamped(self, path: str) -> int:
         """How many samples of ``path`` fell outside [1e-7, 1e3] s and were put in an end bucket."""
         stats = self._paths.get(path)
