@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from system.component import Health, HealthState, Lifecycle
-from system.errors import InvalidInput
+from system.errors import InvalidInput, require_positive_int, require_side, require_text
 from venue.messages import Side
 
 _SCHEMA = """
@@ -109,18 +109,13 @@ class PaperTradingSystem(Lifecycle):
     ) -> bool:
         """Record a fill; False (and no change) when ``fill_id`` was recorded before."""
         where = f"ledger fill {fill_id}"
-        if not isinstance(fill_id, str) or not fill_id:
-            raise InvalidInput(where, "fill_id", f"must be a non-empty string, got {fill_id!r}")
+        require_text(where, "fill_id", fill_id)
         if not isinstance(order_id, str):
             raise InvalidInput(where, "order_id", f"must be a string, got {order_id!r}")
-        if not isinstance(symbol, str) or not symbol:
-            raise InvalidInput(where, "symbol", f"must be a non-empty string, got {symbol!r}")
-        if not isinstance(side, Side):
-            raise InvalidInput(where, "side", f"must be a Side, got {side!r}")
-        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
-            raise InvalidInput(where, "qty", f"must be a positive integer, got {qty!r}")
-        if isinstance(price, bool) or not isinstance(price, int) or price <= 0:
-            raise InvalidInput(where, "price", f"must be a positive integer, got {price!r}")
+        require_text(where, "symbol", symbol)
+        require_side(where, "side", side)
+        require_positive_int(where, "qty", qty)
+        require_positive_int(where, "price", price)
         if isinstance(time, bool) or not isinstance(time, int | float) or not math.isfinite(time):
             raise InvalidInput(where, "time", f"must be a finite number, got {time!r}")
         db = self._require_db()

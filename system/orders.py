@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from system.component import Health, HealthState, Lifecycle
-from system.errors import InvalidInput
+from system.errors import InvalidInput, require_positive_int, require_side, require_text
 from system.intents import Amend, Cancel, Place
 from venue.clock import Clock
 from venue.messages import (
@@ -57,6 +57,9 @@ _STATUS = {
     OrdStatus.CANCELLED: CANCELLED,
     OrdStatus.REJECTED: REJECTED,
 }
+
+
+INTENT = "order intent"  # where a refused intent is said to come from
 
 
 @dataclass
@@ -185,12 +188,11 @@ class TradingExecutionEngine(Lifecycle):
         return sent
 
     def _place(self, intent: Place) -> str | None:
-        _check_text(intent.symbol, "symbol")
-        if not isinstance(intent.side, Side):
-            raise InvalidInput("order intent", "side", f"not a Side: {intent.side!r}")
-        _check_positive(intent.qty, "qty")
+        require_text(INTENT, "symbol", intent.symbol)
+        require_side(INTENT, "side", intent.side)
+        require_positive_int(INTENT, "qty", intent.qty)
         if intent.price is not None:
-            _check_positive(intent.price, "price")
+            require_positive_int(INTENT, "price", intent.price)
         if not isinstance(intent.tif, TimeInForce):
             raise InvalidInput("order intent", "tif", f"not a TimeInForce: {intent.tif!r}")
         if self._risk_refuses(intent.symbol, intent.side, intent.qty, intent.price):
@@ -227,9 +229,9 @@ class TradingExecutionEngine(Lifecycle):
 
     def _amend(self, intent: Amend) -> str | None:
         record = self._live_order(intent.cl_ord_id)
-        _check_positive(intent.qty, "qty")
+        require_positive_int(INTENT, "qty", intent.qty)
         if intent.price is not None:
-            _check_positive(intent.price, "price")
+            require_positive_int(INTENT, "price", intent.price)
         if record.pending:
             return None
         price = record.price if intent.price is None else intent.price
@@ -490,15 +492,3 @@ class TradingExecutionEngine(Lifecycle):
             if o.status == FILLED and o.leaves_qty != 0:
                 problems.append(f"{key}: filled with leaves {o.leaves_qty}")
         return problems
-
-
-def _check_text(value: object, name: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("order intent", name, f"must be a non-empty string, got {value!r}")
-
-
-def _check_positive(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("order intent", name, f"must be an integer, got {value!r}")
-    if value <= 0:
-        raise InvalidInput("order intent", name, f"must be positive, got {value}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from system.component import Health, HealthState, Lifecycle
-from system.errors import InvalidInput
+from system.errors import InvalidInput, require_positive_int, require_side, require_text
 from system.settings import from_mapping
 from venue.messages import PRICE_SCALE, Side
 
@@ -119,14 +119,11 @@ class RiskManagementSystem(Lifecycle):
         self, symbol: str, side: Side, qty: int, price: int | None, position: int, open_same_side: int
     ) -> None:
         where = f"risk check {symbol}"
-        if not isinstance(symbol, str) or not symbol:
-            raise InvalidInput(where, "symbol", f"must be a non-empty string, got {symbol!r}")
-        if not isinstance(side, Side):
-            raise InvalidInput(where, "side", f"must be a Side, got {side!r}")
-        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
-            raise InvalidInput(where, "qty", f"must be a positive integer, got {qty!r}")
-        if price is not None and (isinstance(price, bool) or not isinstance(price, int) or price <= 0):
-            raise InvalidInput(where, "price", f"must be a positive integer or None, got {price!r}")
+        require_text(where, "symbol", symbol)
+        require_side(where, "side", side)
+        require_positive_int(where, "qty", qty)
+        if price is not None:
+            require_positive_int(where, "price", price)
         if isinstance(position, bool) or not isinstance(position, int):
             raise InvalidInput(where, "position", f"must be an integer, got {position!r}")
         if isinstance(open_same_side, bool) or not isinstance(open_same_side, int) or open_same_side < 0:
