@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BEHAVE := $(PY) -m behave
 
+NATIVE := $(VENV)/.native-stamp
+NATIVE_SOURCES := simulator/native.py simulator/rules.py simulator/book.py simulator/replay.py
+
 .PHONY: test certify bench lint allure clean
 
 $(STAMP): pyproject.toml
@@ -14,18 +17,25 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP)
+# The matching hot path compiled by mypyc from the same sources (see simulator/native.py). If the
+# compiler fails, it says so and the pure-Python sources run.
+$(NATIVE): $(STAMP) $(NATIVE_SOURCES)
+	@SIMULATOR_PURE=1 $(PY) -c 'from simulator.native import build; build()'
+	@touch $(NATIVE)
+
+test: $(NATIVE)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+	SIMULATOR_PURE=1 $(PY) -m pytest -q tests/test_book.py tests/test_book_properties.py tests/test_replay.py
 	$(BEHAVE) --tags="not @slow"
 
-certify: $(STAMP)
+certify: $(NATIVE)
 	@mkdir -p reports
 	@rm -rf reports/allure-results
 	@status=0; $(BEHAVE) || status=$$?; \
 	    $(PY) -m reports.summary reports/evidence.jsonl --behave-status $$status
 
-bench: $(STAMP)
+bench: $(NATIVE)
 	$(PY) bench/bench_replay.py
 	$(PY) bench/bench_marketdata.py
 	$(PY) bench/bench_simulation.py
@@ -41,4 +51,5 @@ allure:
 	@echo "open reports/allure-report/index.html"
 
 clean:
-	rm -rf reports/allure-results reports/allure-report .pytest_cache
+	rm -rf reports/allure-results reports/allure-report .pytest_cache build $(NATIVE)
+	rm -f simulator/*.so simulator/_native.sha256

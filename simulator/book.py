@@ -29,18 +29,6 @@ from collections.abc import Iterator
 _NO_LIMIT = -(1 << 126)
 
 
-class _Cancelled:
-    """Marker put in ``Order._level`` by cancel: the order has left the book for good."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "CANCELLED"
-
-
-_CANCELLED = _Cancelled()
-
-
 class Order:
     """One order. ``qty`` is the leaves quantity, reduced in place by matching.
 
@@ -55,8 +43,8 @@ class Order:
         self.price = price
         self.qty = qty
         self.owner = owner
-        # The _Level the order rests in; None when not resting; _CANCELLED after a cancel.
-        self._level: _Level | _Cancelled | None = None
+        # The _Level the order rests in; _NOWHERE when not resting; _CANCELLED after a cancel.
+        self._level: _Level = _NOWHERE
 
     def __repr__(self) -> str:
         side = "buy" if self.is_buy else "sell"
@@ -75,6 +63,11 @@ class _Level:
         self.total = 0  # sum of the live orders' qty; 0 means the level is removed
         self.queue: deque[Order] = deque()  # may hold dead (cancelled) entries, skipped lazily
         self.dead = 0  # dead entries in queue; compacted when they outnumber the live ones
+
+
+# Marker levels that hold no orders: an order not resting, and an order cancelled for good.
+_NOWHERE = _Level(0)
+_CANCELLED = _Level(0)
 
 
 class _Side:
@@ -168,6 +161,7 @@ class OrderBook:
             raise ValueError(f"order {order_id!r}: quantity must be positive, not {qty}")
         if price is None:
             price = order.price
+            assert price is not None, "a resting order has a price"
         level = order._level
         if price == order.price and qty <= order.qty:
             level.total -= order.qty - qty
@@ -178,7 +172,7 @@ class OrderBook:
         level.total -= order.qty
         if not level.total:
             self._drop_level(order.is_buy, level)
-        order._level = None
+        order._level = _NOWHERE
         order.price = price
         order.qty = qty
         if order.is_buy:
@@ -282,7 +276,7 @@ class OrderBook:
                     return fills
                 queue.popleft()
                 maker.qty = 0
-                maker._level = None
+                maker._level = _NOWHERE
                 del orders[maker.order_id]
                 append((maker, mqty, price))
                 qty -= mqty
@@ -300,6 +294,7 @@ class OrderBook:
 
     def _rest(self, order: Order) -> None:
         price = order.price
+        assert price is not None, "a market order never rests"
         if order.is_buy:
             side = self._bids
             key = price

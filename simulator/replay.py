@@ -44,7 +44,6 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from simulator.book import Order, OrderBook
 from simulator.rules import check_order
@@ -53,21 +52,17 @@ from venue.messages import PRICE_SCALE, RejectReason, format_price, to_price
 HEADER = ["order_id", "action", "side", "type", "price", "qty", "tif"]
 OUT_HEADER = ["seq", "taker_order_id", "maker_order_id", "price", "qty"]
 
-_SIDES = {"buy": True, "sell": False}
-_TYPES = {"limit": False, "market": True}  # value: is_market
-_TIFS = {"": "gtc", "gtc": "gtc", "ioc": "ioc", "fok": "fok"}
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# What makes the csv module quote a field (delimiter, quote character, line breaks).
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 _UNIT_DECIMALS = len(str(PRICE_SCALE)) - 1
 # Parsed texts are cached (prices and quantities repeat a lot); the cap bounds memory on odd input.
 _CACHE_CAP = 1 << 16
-_UNPARSED = object()
+# A price cache miss. Should a text really parse to this value, it is merely parsed again each time.
+_UNPARSED = -(1 << 62)
 _NO_LIQUIDITY = RejectReason.NO_LIQUIDITY
 _UNKNOWN_ORDER = RejectReason.UNKNOWN_ORDER
 _OFF_TICK = RejectReason.PRICE_OFF_TICK
-
-
-class _Writer(Protocol):
-    def writerow(self, row: Iterable[object], /) -> object: ...
 
 
 class Malformed(Exception):
@@ -120,22 +115,24 @@ def parse_price(text: str) -> int | None:
     return -units if negative else units
 
 
-def replay(rows: Iterable[list[str]], line_of: Callable[[], int], config: Config, out: _Writer) -> Summary:
-    """Match ``rows`` (the data rows, header already read) and write the fills with ``out.writerow``.
+def replay(
+    rows: Iterable[list[str]], line_of: Callable[[], int], config: Config, write: Callable[[str], object]
+) -> Summary:
+    """Match ``rows`` (the data rows, header already read) and ``write`` one CSV line per fill.
 
     ``line_of()`` gives the input line of the row being handled, for error messages. Raises
     :class:`Malformed` at the first row that cannot be understood.
     """
     book = OrderBook()
     submit, cancel = book.submit, book.cancel
-    writerow = out.writerow
     tick, lot, band = config.tick, config.lot, config.band
     decimals = _decimals(tick)
-    sides, types, tifs = _SIDES, _TYPES, _TIFS
-    prices: dict[str, object] = {}
+    prices: dict[str, int | None] = {}
     qtys: dict[str, int] = {}
     formatted: dict[int, str] = {}
     seen: set[str] = set()
+    # The CSV text of the few order ids that must be quoted; every other id is written as it is.
+    quoted: dict[object, str] = {}
     summary = Summary()
     rejects = summary.rejects
     n_rows = n_new = seq = cancelled = 0
@@ -149,14 +146,18 @@ def replay(rows: Iterable[list[str]], line_of: Callable[[], int], config: Config
         oid, action, side, typ, price_text, qty_text, tif = row
         if action == "new":
             n_new += 1
-            if oid in seen or not oid:
+            n_seen = len(seen)
+            seen.add(oid)  # one lookup: the set grows unless the id was used before
+            if len(seen) == n_seen or not oid:
                 raise Malformed(line_of(), "order_id", f"reused by a new order: {oid!r}" if oid else "empty")
-            seen.add(oid)
-            is_buy = sides.get(side)
-            if is_buy is None:
+            if not oid.isalnum() and _NEEDS_QUOTES.search(oid):
+                quoted[oid] = _quote(oid)
+            # Compared with literals rather than looked up: the compiled form makes these the cheapest.
+            is_buy = side == "buy"
+            if not is_buy and side != "sell":
                 raise Malformed(line_of(), "side", f"not buy or sell: {side!r}")
-            is_market = types.get(typ)
-            if is_market is None:
+            is_market = typ == "market"
+            if not is_market and typ != "limit":
                 raise Malformed(line_of(), "type", f"not limit or market: {typ!r}")
             if is_market:
                 if price_text:
@@ -164,7 +165,7 @@ def replay(rows: Iterable[list[str]], line_of: Callable[[], int], config: Config
                 price = None
             else:
                 price = prices.get(price_text, _UNPARSED)
-                if price is _UNPARSED:
+                if price == _UNPARSED:
                     if not price_text:
                         raise Malformed(line_of(), "price", "missing on a limit order")
                     try:
@@ -180,9 +181,12 @@ def replay(rows: Iterable[list[str]], line_of: Callable[[], int], config: Config
                 qty = int(qty_text)
                 if len(qtys) < _CACHE_CAP:
                     qtys[qty_text] = qty
-            tif = tifs.get(tif)
-            if tif is None:
-                raise Malformed(line_of(), "tif", f"not gtc, ioc or fok: {row[6]!r}")
+            if tif == "" or tif == "gtc":
+                time_in_force = "gtc"
+            elif tif == "ioc" or tif == "fok":
+                time_in_force = tif
+            else:
+                raise Malformed(line_of(), "tif", f"not gtc, ioc or fok: {tif!r}")
 
             if price is None and not is_market:  # finer than the price unit, so off any tick
                 rejects[_OFF_TICK] += 1
@@ -191,15 +195,19 @@ def replay(rows: Iterable[list[str]], line_of: Callable[[], int], config: Config
             if reason is not None:
                 rejects[reason] += 1
                 continue
-            fills = submit(Order(oid, is_buy, price, qty), tif)
+            fills = submit(Order(oid, is_buy, price, qty), time_in_force)
             if fills:
                 for maker, fill_qty, fill_price in fills:
                     seq += 1
                     text = formatted.get(fill_price)
                     if text is None:
                         text = formatted[fill_price] = format_price(fill_price, decimals)
-                    writerow((seq, oid, maker.order_id, text, fill_qty))
-            elif is_market or tif == "fok":
+                    taker_id: object = oid
+                    maker_id = maker.order_id
+                    if quoted:
+                        taker_id, maker_id = quoted.get(oid, oid), quoted.get(maker_id, maker_id)
+                    write(f"{seq},{taker_id},{maker_id},{text},{fill_qty}\n")
+            elif is_market or time_in_force == "fok":
                 rejects[_NO_LIQUIDITY] += 1
         elif action == "cancel":
             if not oid:
@@ -220,6 +228,11 @@ def replay(rows: Iterable[list[str]], line_of: Callable[[], int], config: Config
     summary.fills = seq
     summary.cancelled = cancelled
     return summary
+
+
+def _quote(field_text: str) -> str:
+    """``field_text`` as the csv module writes it in a field that needs quoting."""
+    return '"' + field_text.replace('"', '""') + '"'
 
 
 def _decimals(tick: int) -> int:
@@ -281,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"replay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     out_path = os.path.abspath(args.out)
-    tmp_path = None
+    tmp_path = ""  # the output while it is written: removed unless the run succeeds
     try:
         reader = csv.reader(source, strict=True)
         header = next(reader, None)
@@ -292,11 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             dir=os.path.dirname(out_path), prefix=f".{os.path.basename(out_path)}.", suffix=".tmp"
         )
         with open(fd, "w", newline="", encoding="utf-8") as sink:
-            writer = csv.writer(sink, lineterminator="\n")
-            writer.writerow(OUT_HEADER)
-            summary = replay(reader, lambda: reader.line_num, config, writer)
+            sink.write(",".join(OUT_HEADER) + "\n")
+            summary = replay(reader, lambda: reader.line_num, config, sink.write)
         os.replace(tmp_path, out_path)
-        tmp_path = None
+        tmp_path = ""
     except Malformed as exc:
         print(f"{path}:{exc}", file=sys.stderr)
         return 2
@@ -311,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         source.close()
-        if tmp_path is not None:
+        if tmp_path:
             os.unlink(tmp_path)
     print(summary.line(), file=sys.stderr)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import subprocess
 import sys
@@ -117,10 +118,16 @@ def test_prices_are_written_with_the_ticks_decimals(tmp_path, tick, price, shown
 
 
 def test_order_ids_that_need_quoting_round_trip(tmp_path):
-    orders = HEADER + '"A,1",new,sell,limit,1.00,1,\n"B ""2""",new,buy,limit,1.00,1,\n'
+    orders = HEADER + (
+        '"A,1",new,sell,limit,1.00,1,\n"B ""2""",new,buy,limit,1.00,1,\n'
+        '"C\r\n3",new,sell,limit,1.00,1,\nplain-4,new,buy,limit,1.00,1,\n'
+    )
     code, out = run(tmp_path, orders)
     assert code == 0
-    assert out.read_text().splitlines()[1] == '1,"B ""2""","A,1",1.00,1'
+    assert out.read_bytes().decode().splitlines()[1] == '1,"B ""2""","A,1",1.00,1'
+    with open(out, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[1:] == [["1", 'B "2"', "A,1", "1.00", "1"], ["2", "plain-4", "C\r\n3", "1.00", "1"]]
 
 
 def test_blank_lines_are_skipped_and_a_bom_is_tolerated(tmp_path):

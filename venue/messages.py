@@ -7,11 +7,42 @@ floating-point drift; use :func:`to_price` and :func:`format_price` at the edges
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import TypeVar
 
 PRICE_SCALE = 10_000
+
+_T = TypeVar("_T")
+
+
+def message(cls: type[_T]) -> type[_T]:
+    """Make ``cls`` a frozen slots dataclass whose ``__init__`` stores each field straight in its slot.
+
+    The ``__init__`` that dataclasses writes for a frozen class calls ``object.__setattr__`` once per
+    field, which costs about four times a plain store (3.4 µs for an execution report on this
+    project's machines), and messages are built on every hot path of the exchange and the system.
+    This one calls each slot's own descriptor instead, which the frozen ``__setattr__`` does not
+    guard. Fields, defaults, signature, equality, hashing, repr and immutability stay the dataclass's.
+    """
+    cls = dataclass(frozen=True, slots=True)(cls)
+    namespace: dict[str, object] = {}
+    params, body = [], []
+    for f in dataclasses.fields(cls):
+        namespace[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+        if f.default is not dataclasses.MISSING:
+            namespace[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        else:
+            params.append(f.name)
+        body.append(f"    _set_{f.name}(self, {f.name})")
+    exec(f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass"), namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
 
 
 def to_price(text: str | float | Decimal) -> int:
@@ -105,7 +136,7 @@ class Phase(StrEnum):
 # --- order entry: client to venue ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class NewOrder:
     cl_ord_id: str
     symbol: str
@@ -116,14 +147,14 @@ class NewOrder:
     tif: TimeInForce = TimeInForce.GTC
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class CancelOrder:
     cl_ord_id: str
     orig_cl_ord_id: str
     symbol: str
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ReplaceOrder:
     """Change quantity and/or price. Quantity down at the same price keeps time priority."""
 
@@ -137,7 +168,7 @@ class ReplaceOrder:
 # --- order entry: venue to client ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class ExecutionReport:
     """A change to one order. ``exec_seq`` numbers an account's reports 1, 2, 3, ... across all of its
     sessions, so a client that logs on again with ``resume_from`` gets exactly the reports it missed."""
@@ -161,7 +192,7 @@ class ExecutionReport:
     time: float = 0.0  # venue time, seconds
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class CancelReject:
     cl_ord_id: str
     orig_cl_ord_id: str
@@ -174,7 +205,7 @@ class CancelReject:
 # --- session layer ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Logon:
     account: str
     signature: str  # HMAC of the nonce under the account's secret, hex
@@ -184,7 +215,7 @@ class Logon:
     resume_from: int = 0  # last exec_seq the client processed; the venue replays every later report
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class LogonAck:
     """Sent after the replay of missed reports, so a client that sees it is up to date."""
 
@@ -193,23 +224,23 @@ class LogonAck:
     last_exec_seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class LogonReject:
     reason: RejectReason
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Logout:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Heartbeat:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Envelope:
     """One message on an order-entry session, numbered by its sender (1, 2, 3, ...)."""
 
@@ -220,7 +251,7 @@ class Envelope:
 # --- market data --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Quote:
     """Top of book. A side with no orders has price 0 and size 0."""
 
@@ -233,7 +264,7 @@ class Quote:
     time: float
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class TradePrint:
     symbol: str
     seq: int
@@ -243,7 +274,7 @@ class TradePrint:
     time: float
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Depth:
     """Top N levels of each side as (price, qty) pairs, best first."""
 
@@ -254,7 +285,7 @@ class Depth:
     time: float
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class TradingStatus:
     symbol: str
     seq: int
@@ -263,12 +294,12 @@ class TradingStatus:
     time: float
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class SnapshotRequest:
     symbol: str
 
 
-@dataclass(frozen=True, slots=True)
+@message
 class Snapshot:
     """The full state of one symbol's channel as of ``seq``: the next incremental is ``seq + 1``."""
 
