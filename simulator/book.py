@@ -231,12 +231,12 @@ class OrderBook:
 
     @staticmethod
     def _depth(side: _Side, n: int) -> tuple[tuple[int, int], ...]:
-        if n <= 0:
-            return ()
-        levels = side.levels
-        return tuple(
-            [(level.price, level.total) for level in map(levels.__getitem__, side.keys[: -n - 1 : -1])]
-        )
+        keys, levels = side.keys, side.levels
+        out = []
+        for i in range(len(keys) - 1, max(len(keys) - n, 0) - 1, -1):
+            level = levels[keys[i]]
+            out.append((level.price, level.total))
+        return tuple(out)
 
     @staticmethod
     def _available(limit_key: int, opp: _Side, wanted: int) -> bool:

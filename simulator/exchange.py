@@ -197,12 +197,11 @@ class Exchange:
     def handle(self, account: str, message: NewOrder | CancelOrder | ReplaceOrder) -> None:
         self.handled += 1
         acct = self._accounts[account]
-        kind = type(message)
-        if kind is NewOrder:
+        if isinstance(message, NewOrder):
             self._new(acct, message)
-        elif kind is CancelOrder:
+        elif isinstance(message, CancelOrder):
             self._cancel(acct, message)
-        elif kind is ReplaceOrder:
+        elif isinstance(message, ReplaceOrder):
             self._replace(acct, message)
         else:
             raise TypeError(f"not an order-entry message: {message!r}")
@@ -212,7 +211,7 @@ class Exchange:
     ) -> None:
         """Refuse ``message`` without looking at it further (a gateway-level refusal, e.g. throttling)."""
         acct = self._accounts[account]
-        if type(message) is NewOrder:
+        if isinstance(message, NewOrder):
             self._reject(acct, message, reason, "refused by the gateway")
         else:
             self._cancel_reject(acct, message, reason)
@@ -341,15 +340,15 @@ class Exchange:
                 "order_id": rec.order_id,
                 "cl_ord_id": m.cl_ord_id,
                 "symbol": m.symbol,
-                "side": m.side.value,
+                "side": m.side,  # a StrEnum: written as its value
                 "qty": m.qty,
                 "price": m.price,
-                "tif": tif.value,
+                "tif": tif,
             },
         )
         self._report(acct, rec, _NEW, m.cl_ord_id)
         order = Order(rec.order_id, m.side is _BUY, m.price, m.qty, rec)
-        self._matched(market, acct, rec, m.cl_ord_id, order, market.book.submit(order, tif.value))
+        self._matched(market, acct, rec, m.cl_ord_id, order, market.book.submit(order, tif))
 
     def _matched(
         self,
@@ -381,7 +380,9 @@ class Exchange:
             self.feed.book_changed(rec.symbol, market.book)
             self._check_volatility(market)
         else:
-            touched = (rec.price,) if order.qty and market.book.get(rec.order_id) is not None else ()
+            touched: tuple[int, ...] = ()
+            if order.qty and rec.price is not None and market.book.get(rec.order_id) is not None:
+                touched = (rec.price,)
             if moved_from is not None:
                 touched += (moved_from,)
             self.feed.book_changed(rec.symbol, market.book, rec.side is _BUY, touched)
@@ -463,7 +464,8 @@ class Exchange:
         rec.status = _S_CANCELLED
         self.journal.write(self.now(), "cancel", {"order_id": rec.order_id, "cl_ord_id": m.cl_ord_id})
         self._report(acct, rec, _CANCELLED, m.cl_ord_id, m.orig_cl_ord_id)
-        self.feed.book_changed(rec.symbol, market.book, rec.side is _BUY, (rec.price,))
+        price = rec.price
+        self.feed.book_changed(rec.symbol, market.book, rec.side is _BUY, () if price is None else (price,))
 
     def _replace(self, acct: _Account, m: ReplaceOrder) -> None:
         found = self._find(acct, m)

@@ -61,7 +61,7 @@ class Feed:
             published = self._depth[symbol][0 if side else 1]
             if len(published) == self.levels:
                 edge = published[-1][0]
-                if all(p < edge for p in prices) if side else all(p > edge for p in prices):
+                if not prices or (max(prices) < edge if side else min(prices) > edge):
                     return
         bids, asks = book.depth(self.levels)
         bid = bids[0] if bids else (0, 0)

@@ -45,7 +45,13 @@ def sources_digest() -> str:
 
 
 def _binaries() -> list[Path]:
+    """The files a build makes: one extension module per compiled module, and their shared library."""
     return [HERE / f"{name}{_SUFFIX}" for name in (*MODULES, f"{GROUP}__mypyc")]
+
+
+def _extensions() -> set[Path]:
+    """The extension modules now in the package directory."""
+    return set(HERE.glob(f"*{_SUFFIX}"))
 
 
 def status() -> tuple[str, str]:
@@ -53,7 +59,11 @@ def status() -> tuple[str, str]:
     if os.environ.get("SIMULATOR_PURE"):
         return "sources", "SIMULATOR_PURE is set"
     binaries = _binaries()
-    present = [b.exists() for b in binaries]
+    found = _extensions()
+    present = [b in found for b in binaries]
+    leftovers = sorted(p.name.split(".")[0] for p in found - set(binaries))
+    if leftovers:
+        return "sources", f"compiled modules not built by this version: {', '.join(leftovers)} (run make)"
     if not any(present):
         return "sources", "not compiled (run make)"
     if not all(present) or not STAMP.exists():
@@ -64,22 +74,23 @@ def status() -> tuple[str, str]:
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
-    """Finds the compiled modules' ``.py`` sources ahead of the extension modules beside them."""
+    """Finds the package's ``.py`` sources ahead of any extension module built from them."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         package, _, name = fullname.rpartition(".")
-        if package != PACKAGE or name not in MODULES:
+        source = HERE / f"{name}.py"
+        if package != PACKAGE or not source.exists():
             return None
-        return importlib.util.spec_from_file_location(fullname, HERE / f"{name}.py")
+        return importlib.util.spec_from_file_location(fullname, source)
 
 
 def select() -> str:
     """Make ``import simulator.book`` (and the others) load the form :func:`status` chooses; return it."""
     form, why = status()
     if form == "sources" and not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
-        if any(b.exists() for b in _binaries()) and not os.environ.get("SIMULATOR_PURE"):
+        if _extensions() and not os.environ.get("SIMULATOR_PURE"):
             print(f"simulator: running the pure-Python matching code: {why}", file=sys.stderr)
         sys.meta_path.insert(0, _SourceFinder())
     return form
@@ -98,8 +109,8 @@ setup(
 
 def build() -> int:
     """Compile the modules in place with mypyc; return 0, or 1 (and remove any half-built modules)."""
-    for binary in _binaries():
-        binary.unlink(missing_ok=True)
+    for binary in _extensions():  # also those of modules no longer on the list
+        binary.unlink()
     STAMP.unlink(missing_ok=True)
     root = HERE.parent
     work = root / "build" / "mypyc"
@@ -115,9 +126,9 @@ def build() -> int:
     )
     with open(log, "w") as out:  # mypyc names modules by their paths, so it runs from the root
         result = subprocess.run([sys.executable, "-c", code], cwd=root, stdout=out, stderr=out, check=False)
-    if result.returncode != 0 or not all(b.exists() for b in _binaries()):
-        for binary in _binaries():
-            binary.unlink(missing_ok=True)
+    if result.returncode != 0 or not set(_binaries()) <= _extensions():
+        for binary in _extensions():
+            binary.unlink()
         print(f"simulator.native: mypyc failed (see {log}); the pure-Python sources will run")
         return 1
     STAMP.write_text(digest + "\n")

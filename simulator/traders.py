@@ -90,7 +90,7 @@ class _Trader:
             self.live[clid] = [report.side, report.price, report.order_qty, report.cum_qty]
 
     def lots(self, bounds: tuple[int, int]) -> int:
-        return self.rng.randint(bounds[0], bounds[1]) * self.instrument.lot
+        return _uniform_int(self.rng, bounds[0], bounds[1]) * self.instrument.lot
 
     def place(self, side: Side, qty: int, price: int | None, tif: TimeInForce = TimeInForce.GTC) -> str:
         clid = self._id()
@@ -105,6 +105,11 @@ class _Trader:
     def cancel(self, clid: str) -> None:
         if clid in self.live:
             self.exchange.handle(self.name, CancelOrder(self._id(), clid, self.symbol))
+
+
+def _uniform_int(rng: random.Random, low: int, high: int) -> int:
+    """A uniform integer in [low, high]: one draw of ``random()``, several times cheaper than ``randint``."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 def _tick_down(price: float, tick: int) -> int:
@@ -199,7 +204,7 @@ class NoiseTrader(_Trader):
                 continue
             bid, ask = book.best_bid(), book.best_ask()
             fair = _tick_down(self.fair.value * 10_000, tick)
-            offset = rng.randint(-p.offset_ticks, 1) * tick
+            offset = _uniform_int(rng, -p.offset_ticks, 1) * tick
             if side is _BUY:
                 price = (bid[0] if bid else fair - tick) + offset
             else:

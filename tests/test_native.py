@@ -22,6 +22,7 @@ def fake_build(tmp_path, monkeypatch):
     binaries = [tmp_path / f"{name}{SUFFIX}" for name in (*native.MODULES, "_native__mypyc")]
     stamp = tmp_path / "_native.sha256"
     monkeypatch.setattr(native, "_binaries", lambda: binaries)
+    monkeypatch.setattr(native, "_extensions", lambda: set(tmp_path.glob(f"*{SUFFIX}")))
     monkeypatch.setattr(native, "STAMP", stamp)
     monkeypatch.delenv("SIMULATOR_PURE", raising=False)
     return binaries, stamp
@@ -58,6 +59,17 @@ def test_a_partial_build_is_not_used(fake_build):
     assert "incomplete" in why
 
 
+def test_a_compiled_module_no_longer_on_the_list_is_not_used(fake_build, tmp_path):
+    binaries, stamp = fake_build
+    for binary in binaries:
+        binary.touch()
+    (tmp_path / f"exchange{SUFFIX}").touch()
+    stamp.write_text(native.sources_digest() + "\n")
+    form, why = native.status()
+    assert form == "sources"
+    assert "not built by this version: exchange" in why
+
+
 def test_simulator_pure_runs_the_sources_whatever_is_built(fake_build, monkeypatch):
     binaries, stamp = fake_build
     for binary in binaries:
@@ -71,8 +83,8 @@ def test_the_source_finder_serves_only_the_compiled_modules():
     finder = native._SourceFinder()
     spec = finder.find_spec("simulator.book", None)
     assert spec is not None and spec.origin == str(native.HERE / "book.py")
-    assert finder.find_spec("simulator.exchange", None) is None
-    assert finder.find_spec("venue.book", None) is None
+    assert finder.find_spec("simulator.no_such_module", None) is None
+    assert finder.find_spec("venue.messages", None) is None
 
 
 @pytest.mark.parametrize("pure", [True, False])

@@ -11,13 +11,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypeVar, dataclass_transform
 
 PRICE_SCALE = 10_000
 
 _T = TypeVar("_T")
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def message(cls: type[_T]) -> type[_T]:
     """Make ``cls`` a frozen slots dataclass whose ``__init__`` stores each field straight in its slot.
 
