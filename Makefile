@@ -36,10 +36,12 @@ certify: $(NATIVE)
 	    $(PY) -m reports.summary reports/evidence.jsonl --behave-status $$status
 
 bench: $(NATIVE)
+	$(PY) bench/host.py
 	$(PY) bench/bench_replay.py
 	$(PY) bench/bench_marketdata.py
 	$(PY) bench/bench_simulation.py
 	$(PY) bench/bench_system.py
+	$(PY) bench/host.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -54,7 +54,7 @@ class MomentumParams:
 class InformedParams:
     rate: float = 0.3  # looks per second per symbol (Poisson)
     threshold_ticks: int = 3  # acts when fair value is this far beyond the touch
-    size_lots: tuple[int, int] = (1, 5)
+    max_lots: int = 50  # the most it takes in one sweep of the stale orders
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@
 - :class:`NoiseTrader` arrives as a Poisson process with market orders and limit orders near the
   touch, and cancels resting orders after an exponential lifetime.
 - :class:`MomentumTrader` buys after a rise and sells after a fall over its lookback.
-- :class:`InformedTrader` takes liquidity when the touch is far from the fair value.
+- :class:`InformedTrader` is the arbitrageur: when orders rest beyond the fair value by more than
+  its threshold (stale noise orders after the value moved), it takes all of them in one IOC order,
+  so the quoted mid follows the fair value instead of lagging it.
 
 They are co-located: they talk to the matching engine directly, through the same rules as any
 client, and they are SimPy processes drawing every random number from their own seeded stream.
@@ -38,6 +40,7 @@ from venue.messages import (
 )
 
 _BUY, _SELL = Side.BUY, Side.SELL
+_SWEEP_LEVELS = 10  # how deep an informed trader looks for stale orders
 _TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
 
 
@@ -251,16 +254,21 @@ class InformedTrader(_Trader):
         if self.rate <= 0:
             return
         p = self.params
-        tick = self.instrument.tick
+        tick, lot = self.instrument.tick, self.instrument.lot
         book = self.exchange.book(self.symbol)
         while True:
             yield env.timeout(self.rng.expovariate(self.rate))
             if self.exchange.phase(self.symbol) is not Phase.CONTINUOUS:
                 continue
             fair = self.fair.value * 10_000
-            bid, ask = book.best_bid(), book.best_ask()
             edge = p.threshold_ticks * tick
-            if ask and fair - ask[0] > edge:
-                self.place(_BUY, self.lots(p.size_lots), ask[0], TimeInForce.IOC)
-            elif bid and bid[0] - fair > edge:
-                self.place(_SELL, self.lots(p.size_lots), bid[0], TimeInForce.IOC)
+            bids, asks = book.depth(_SWEEP_LEVELS)
+            # Everything offered below value (or bid above it) is stale: take all of it at once.
+            if asks and fair - asks[0][0] > edge:
+                limit = _tick_down(fair - edge, tick)
+                stale = sum(q for price, q in asks if price <= limit)
+                self.place(_BUY, min(stale, p.max_lots * lot), limit, TimeInForce.IOC)
+            elif bids and bids[0][0] - fair > edge:
+                limit = _tick_up(fair + edge, tick)
+                stale = sum(q for price, q in bids if price >= limit)
+                self.place(_SELL, min(stale, p.max_lots * lot), limit, TimeInForce.IOC)
