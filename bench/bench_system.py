@@ -1,7 +1,9 @@
 """Benchmark: the trading system on the simulated exchange.
 
 - A one-hour simulated session of a normal market in 5 symbols with the system trading, default
-  configuration: wall time (target under 30 s), orders, fills, and the reconciliation.
+  configuration: wall time (target under 45 s), orders, fills, and the reconciliation. The target was
+  30 s while stale quotes made the mid lag the fair value; since informed traders sweep them, the
+  quoted mid moves as the fair value does and the system places about 1.7x the orders per hour.
 - Decision to acknowledgement with the system's measured compute time charged to simulated time
   (300 s, 5 symbols, default latency model): p50, p95 and p99 in simulated time (target p99 < 15.5 ms).
 """
@@ -25,7 +27,7 @@ def hour() -> None:
     result = session.reconcile()
     engine = session.system.engine
     print(
-        f"one-hour session, 5 symbols: {wall:.1f} s wall (target < 30 s); {engine.placed:,} orders, "
+        f"one-hour session, 5 symbols: {wall:.1f} s wall (target < 45 s); {engine.placed:,} orders, "
         f"{engine.fills:,} fills, {engine.errors} system errors; {result.summary()}"
     )
     session.close()
