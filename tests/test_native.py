@@ -28,55 +28,33 @@ def fake_build(tmp_path, monkeypatch):
     return binaries, stamp
 
 
-def test_nothing_built_runs_the_sources(fake_build):
-    assert native.status() == ("sources", "not compiled (run make)")
-
-
-def test_a_build_of_the_current_sources_is_used(fake_build):
+@pytest.mark.parametrize(
+    ("built", "extra", "stamp_of", "pure", "form", "why"),
+    [
+        ("none", None, None, False, "sources", "not compiled"),
+        ("all", None, "current", False, "compiled", "built from the current sources"),
+        ("all", None, "other", False, "sources", "older than their sources"),
+        ("one", None, "current", False, "sources", "incomplete"),
+        ("all", "exchange", "current", False, "sources", "not built by this version: exchange"),
+        ("all", None, "current", True, "sources", "SIMULATOR_PURE is set"),
+    ],
+    ids=["nothing built", "current build", "build of other sources", "partial build", "leftover", "pure"],
+)
+def test_the_compiled_modules_are_used_only_when_current(
+    fake_build, tmp_path, monkeypatch, built, extra, stamp_of, pure, form, why
+):
     binaries, stamp = fake_build
-    for binary in binaries:
+    for binary in {"none": [], "one": binaries[:1], "all": binaries}[built]:
         binary.touch()
-    stamp.write_text(native.sources_digest() + "\n")
-    assert native.status()[0] == "compiled"
-
-
-def test_a_build_of_other_sources_is_not_used(fake_build):
-    binaries, stamp = fake_build
-    for binary in binaries:
-        binary.touch()
-    stamp.write_text("0" * 64 + "\n")
-    form, why = native.status()
-    assert form == "sources"
-    assert "older than their sources" in why
-
-
-def test_a_partial_build_is_not_used(fake_build):
-    binaries, stamp = fake_build
-    binaries[0].touch()
-    stamp.write_text(native.sources_digest() + "\n")
-    form, why = native.status()
-    assert form == "sources"
-    assert "incomplete" in why
-
-
-def test_a_compiled_module_no_longer_on_the_list_is_not_used(fake_build, tmp_path):
-    binaries, stamp = fake_build
-    for binary in binaries:
-        binary.touch()
-    (tmp_path / f"exchange{SUFFIX}").touch()
-    stamp.write_text(native.sources_digest() + "\n")
-    form, why = native.status()
-    assert form == "sources"
-    assert "not built by this version: exchange" in why
-
-
-def test_simulator_pure_runs_the_sources_whatever_is_built(fake_build, monkeypatch):
-    binaries, stamp = fake_build
-    for binary in binaries:
-        binary.touch()
-    stamp.write_text(native.sources_digest() + "\n")
-    monkeypatch.setenv("SIMULATOR_PURE", "1")
-    assert native.status() == ("sources", "SIMULATOR_PURE is set")
+    if extra is not None:
+        (tmp_path / f"{extra}{SUFFIX}").touch()
+    if stamp_of is not None:
+        stamp.write_text((native.sources_digest() if stamp_of == "current" else "0" * 64) + "\n")
+    if pure:
+        monkeypatch.setenv("SIMULATOR_PURE", "1")
+    got_form, got_why = native.status()
+    assert got_form == form
+    assert why in got_why
 
 
 def test_the_source_finder_serves_only_the_compiled_modules():
