@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 BEHAVE := $(PY) -m behave
 
 NATIVE := $(VENV)/.native-stamp
-NATIVE_SOURCES := simulator/native.py simulator/rules.py simulator/book.py simulator/replay.py
+NATIVE_SOURCES := $(addprefix simulator/,native.py rules.py book.py feed.py exchange.py traders.py replay.py)
 
 .PHONY: test certify bench lint allure clean
 
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-# The matching hot path compiled by mypyc from the same sources (see simulator/native.py). If the
+# The simulator's hot path compiled by mypyc from the same sources (see simulator/native.py). If the
 # compiler fails, it says so and the pure-Python sources run.
 $(NATIVE): $(STAMP) $(NATIVE_SOURCES)
 	@SIMULATOR_PURE=1 $(PY) -c 'from simulator.native import build; build()'
@@ -26,7 +26,8 @@ $(NATIVE): $(STAMP) $(NATIVE_SOURCES)
 test: $(NATIVE)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
-	SIMULATOR_PURE=1 $(PY) -m pytest -q tests/test_book.py tests/test_book_properties.py tests/test_replay.py
+	SIMULATOR_PURE=1 $(PY) -m pytest -q $(addprefix tests/test_,book.py book_properties.py replay.py \
+	    exchange.py determinism.py faults_profiles.py gateway.py)
 	$(BEHAVE) --tags="not @slow"
 
 certify: $(NATIVE)

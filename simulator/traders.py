@@ -19,6 +19,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -48,18 +49,9 @@ class _Trader:
     """Order bookkeeping shared by the traders: ids, live orders, position."""
 
     def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        rng: random.Random,
-        params: object,
-        fair: FairValue | None = None,
-        load: float = 1.0,
+        self, name: str, exchange: Exchange, instrument: Instrument, rng: random.Random, load: float = 1.0
     ) -> None:
         self.name = name
-        self.params = params
-        self.fair = fair
         self.load = load
         self.exchange = exchange
         self.instrument = instrument
@@ -68,7 +60,7 @@ class _Trader:
         self.position = 0
         self._ids = 0
         # current client id -> [side, price, order qty, cum qty]
-        self.live: dict[str, list] = {}
+        self.live: dict[str, list[Any]] = {}
         self.band = instrument.band
         exchange.register(name, self.on_report, tracked=False)
 
@@ -77,7 +69,7 @@ class _Trader:
         return f"{self.name}.{self._ids}"
 
     def on_report(self, report: ExecutionReport | CancelReject) -> None:
-        if type(report) is CancelReject:
+        if not isinstance(report, ExecutionReport):
             return
         clid = report.cl_ord_id
         if report.orig_cl_ord_id is not None and report.orig_cl_ord_id in self.live:
@@ -124,10 +116,19 @@ def _tick_up(price: float, tick: int) -> int:
 
 
 class MarketMaker(_Trader):
-    params: MakerParams
-
-    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        rng: random.Random,
+        params: MakerParams,
+        fair: FairValue,
+        load: float = 1.0,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng, load)
+        self.params = params
+        self.fair = fair
         self.quotes: dict[tuple[Side, int], str] = {}  # (side, level) -> client id
         # (bid, ask, position, live orders) at the last requote
         self._quoted: tuple[int, int, int, int] | None = None
@@ -163,11 +164,11 @@ class MarketMaker(_Trader):
         clid = self.quotes.get(key)
         entry = self.live.get(clid) if clid is not None else None
         if not wanted:
-            if entry is not None:
+            if entry is not None and clid is not None:
                 self.cancel(clid)
             self.quotes.pop(key, None)
             return
-        if entry is None:
+        if entry is None or clid is None:
             self.quotes[key] = self.place(side, self.lots(self.params.size_lots), price)
         elif entry[1] != price:
             new = self._id()
@@ -179,10 +180,19 @@ class MarketMaker(_Trader):
 
 
 class NoiseTrader(_Trader):
-    params: NoiseParams
-
-    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        rng: random.Random,
+        params: NoiseParams,
+        fair: FairValue,
+        load: float = 1.0,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng, load)
+        self.params = params
+        self.fair = fair
         self.rate = self.params.rate * self.load
         self.expiries: deque[tuple[float, str]] = deque()
 
@@ -218,12 +228,18 @@ class NoiseTrader(_Trader):
 
 
 class MomentumTrader(_Trader):
-    params: MomentumParams
-
-    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
-        super().__init__(*args, **kwargs)
-        params = self.params
-        self.history: deque[int] = deque(maxlen=max(2, int(params.lookback / params.interval) + 1))
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        rng: random.Random,
+        params: MomentumParams,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng)
+        self.params = params
+        self.window = max(2, int(params.lookback / params.interval) + 1)
+        self.history: deque[int] = deque(maxlen=self.window)
 
     def run(self, env: simpy.Environment) -> Generator:
         p = self.params
@@ -233,10 +249,7 @@ class MomentumTrader(_Trader):
             if not last:
                 continue
             self.history.append(last)
-            if (
-                len(self.history) < self.history.maxlen
-                or self.exchange.phase(self.symbol) is not Phase.CONTINUOUS
-            ):
+            if len(self.history) < self.window or self.exchange.phase(self.symbol) is not Phase.CONTINUOUS:
                 continue
             move = last / self.history[0] - 1.0
             if abs(move) > p.threshold:
@@ -244,10 +257,19 @@ class MomentumTrader(_Trader):
 
 
 class InformedTrader(_Trader):
-    params: InformedParams
-
-    def __init__(self, *args, **kwargs) -> None:  # the arguments of _Trader
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        name: str,
+        exchange: Exchange,
+        instrument: Instrument,
+        rng: random.Random,
+        params: InformedParams,
+        fair: FairValue,
+        load: float = 1.0,
+    ) -> None:
+        super().__init__(name, exchange, instrument, rng, load)
+        self.params = params
+        self.fair = fair
         self.rate = self.params.rate * self.load
 
     def run(self, env: simpy.Environment) -> Generator:

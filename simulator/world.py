@@ -49,7 +49,9 @@ class Market:
         self.config = config
         seed = config.seed
         self.profile = config.profile if isinstance(config.profile, Profile) else load_profile(config.profile)
-        self.env = simpy.Environment()
+        # A float from the start: the journal writes times as floats whichever form (compiled or
+        # sources, see simulator.native) the exchange runs in.
+        self.env = simpy.Environment(initial_time=0.0)
         env = self.env
         self.journal = Journal(config.journal)
         listed = listing.generate(config.symbols, stream(seed, "instruments"), derive_seed(seed, "faker"))

@@ -35,7 +35,7 @@ def fake_build(tmp_path, monkeypatch):
         ("all", None, "current", False, "compiled", "built from the current sources"),
         ("all", None, "other", False, "sources", "older than their sources"),
         ("one", None, "current", False, "sources", "incomplete"),
-        ("all", "exchange", "current", False, "sources", "not built by this version: exchange"),
+        ("all", "gateway", "current", False, "sources", "not built by this version: gateway"),
         ("all", None, "current", True, "sources", "SIMULATOR_PURE is set"),
     ],
     ids=["nothing built", "current build", "build of other sources", "partial build", "leftover", "pure"],
@@ -84,3 +84,24 @@ def test_a_fresh_process_loads_the_form_the_status_names(pure):
         assert form == "sources"
     # Never a mix: all three from their sources, or all three compiled.
     assert from_sources == ("{True}" if form == "sources" else "{False}")
+
+
+@pytest.mark.skipif(native.status()[0] != "compiled", reason="the compiled modules are not built here")
+def test_the_compiled_and_the_pure_simulator_write_the_same_journal(tmp_path):
+    journals = []
+    for pure in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "SIMULATOR_PURE"}
+        if pure:
+            env["SIMULATOR_PURE"] = "1"
+        path = tmp_path / f"journal-{'pure' if pure else 'compiled'}.jsonl"
+        subprocess.run(
+            [sys.executable, "-m", "simulator", "run", "--seed", "3", "--duration", "300", "--symbols", "2"]
+            + ["--profile", "volatile", "--journal", str(path)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+        journals.append(path.read_bytes())
+    assert journals[0].count(b"\n") > 1000
+    assert journals[0] == journals[1]

@@ -31,7 +31,7 @@ def message(cls: type[_T]) -> type[_T]:
     cls = dataclass(frozen=True, slots=True)(cls)
     namespace: dict[str, object] = {}
     params, body = [], []
-    for f in dataclasses.fields(cls):
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         namespace[f"_set_{f.name}"] = getattr(cls, f.name).__set__
         if f.default is not dataclasses.MISSING:
             namespace[f"_default_{f.name}"] = f.default
@@ -42,7 +42,7 @@ def message(cls: type[_T]) -> type[_T]:
     exec(f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass"), namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
+    setattr(cls, "__init__", init)  # noqa: B010 - replaces the method the decorator wrote
     return cls
 
 
