@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from simulator.replay import main, parse_price
+from simulator.replay import _Rows, main, parse_price
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "order_id,action,side,type,price,qty,tif\n"
@@ -130,6 +134,13 @@ def test_order_ids_that_need_quoting_round_trip(tmp_path):
     assert rows[1:] == [["1", 'B "2"', "A,1", "1.00", "1"], ["2", "plain-4", "C\r\n3", "1.00", "1"]]
 
 
+def test_crlf_line_endings_and_a_last_line_without_one_give_the_same_fills(tmp_path):
+    orders = GOLDEN_ORDERS.replace("\n", "\r\n").removesuffix("\r\n")
+    code, out = run(tmp_path, orders)
+    assert code == 0
+    assert out.read_text() == GOLDEN_FILLS
+
+
 def test_blank_lines_are_skipped_and_a_bom_is_tolerated(tmp_path):
     orders = "\ufeff" + HEADER + "A,new,sell,limit,1.00,1,\n\nB,new,buy,limit,1.00,1,\n"
     code, out = run(tmp_path, orders)
@@ -174,6 +185,11 @@ MALFORMED = [
     (GOOD + "A,cancel,,,,,gtc\n", 3, "field 'tif'"),
     (GOOD + 'B,new,buy,limit,"10.00"x,5,\n', 3, "bad CSV"),
     (GOOD + 'B,new,buy,limit,"10.00,5,\n', 3, "bad CSV"),
+    # Lines the csv module reads (quotes, line breaks) and lines split by hand count alike.
+    (GOOD + '"B\nB",new,buy,limit,10.00,5,\nC,new,buy,limit,abc,5,\n', 5, "field 'price'"),
+    (GOOD + '"B\nB",new,buy,limit,10.00,5,\nC,new,buy,limit,10.00,5\n', 5, "expected 7 fields, got 6"),
+    (GOOD + "B,new,buy,limit,10.00,5,\x00\n", 3, "field 'tif': not gtc, ioc or fok: '\\x00'"),
+    (GOOD + "B,new,buy,li\rmit,10.00,5,\n", 3, "expected 7 fields, got 4"),
 ]
 
 
@@ -276,3 +292,25 @@ def test_command_line(tmp_path):
     assert result.returncode == 0, result.stderr
     assert out.read_text() == GOLDEN_FILLS
     assert GOLDEN_SUMMARY in result.stderr
+
+
+def _read_all(
+    rows: Iterable[list[str]], line_of: Callable[[], int]
+) -> tuple[list[tuple[list[str], int]], bool]:
+    """Every non-empty row with the line it ended on, and whether reading stopped on a CSV error."""
+    seen = []
+    try:
+        for row in rows:
+            if row:
+                seen.append((row, line_of()))
+    except csv.Error:
+        return seen, True
+    return seen, False
+
+
+@given(st.text(alphabet='ab,"\r\n', max_size=80))
+@settings(max_examples=500, deadline=None)
+def test_rows_split_by_hand_are_the_rows_the_csv_module_reads(text):
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = _Rows(io.StringIO(text, newline=""))
+    assert _read_all(rows, lambda: rows.line) == _read_all(reader, lambda: reader.line_num)
