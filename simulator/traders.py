@@ -19,6 +19,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
@@ -45,18 +46,30 @@ _SWEEP_LEVELS = 10  # how deep an informed trader looks for stale orders
 _TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
 
 
+@dataclass(frozen=True)
+class Seat:
+    """Where a background trader sits: its name (its account), the exchange, its instrument, its own
+    random stream, the symbol's fair value and the market's activity factor."""
+
+    name: str
+    exchange: Exchange
+    instrument: Instrument
+    rng: random.Random
+    fair: FairValue
+    load: float = 1.0
+
+
 class _Trader:
     """Order bookkeeping shared by the traders: ids, live orders, position."""
 
-    def __init__(
-        self, name: str, exchange: Exchange, instrument: Instrument, rng: random.Random, load: float = 1.0
-    ) -> None:
-        self.name = name
-        self.load = load
-        self.exchange = exchange
-        self.instrument = instrument
+    def __init__(self, seat: Seat) -> None:
+        self.name = name = seat.name
+        self.load = seat.load
+        self.fair = seat.fair
+        self.exchange = exchange = seat.exchange
+        self.instrument = instrument = seat.instrument
         self.symbol = instrument.symbol
-        self.rng = rng
+        self.rng = seat.rng
         self.position = 0
         self._ids = 0
         # current client id -> [side, price, order qty, cum qty]
@@ -116,19 +129,9 @@ def _tick_up(price: float, tick: int) -> int:
 
 
 class MarketMaker(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        rng: random.Random,
-        params: MakerParams,
-        fair: FairValue,
-        load: float = 1.0,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng, load)
+    def __init__(self, seat: Seat, params: MakerParams) -> None:
+        super().__init__(seat)
         self.params = params
-        self.fair = fair
         self.quotes: dict[tuple[Side, int], str] = {}  # (side, level) -> client id
         # (bid, ask, position, live orders) at the last requote
         self._quoted: tuple[int, int, int, int] | None = None
@@ -180,19 +183,9 @@ class MarketMaker(_Trader):
 
 
 class NoiseTrader(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        rng: random.Random,
-        params: NoiseParams,
-        fair: FairValue,
-        load: float = 1.0,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng, load)
+    def __init__(self, seat: Seat, params: NoiseParams) -> None:
+        super().__init__(seat)
         self.params = params
-        self.fair = fair
         self.rate = self.params.rate * self.load
         self.expiries: deque[tuple[float, str]] = deque()
 
@@ -228,15 +221,8 @@ class NoiseTrader(_Trader):
 
 
 class MomentumTrader(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        rng: random.Random,
-        params: MomentumParams,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng)
+    def __init__(self, seat: Seat, params: MomentumParams) -> None:
+        super().__init__(seat)
         self.params = params
         self.window = max(2, int(params.lookback / params.interval) + 1)
         self.history: deque[int] = deque(maxlen=self.window)
@@ -257,19 +243,9 @@ class MomentumTrader(_Trader):
 
 
 class InformedTrader(_Trader):
-    def __init__(
-        self,
-        name: str,
-        exchange: Exchange,
-        instrument: Instrument,
-        rng: random.Random,
-        params: InformedParams,
-        fair: FairValue,
-        load: float = 1.0,
-    ) -> None:
-        super().__init__(name, exchange, instrument, rng, load)
+    def __init__(self, seat: Seat, params: InformedParams) -> None:
+        super().__init__(seat)
         self.params = params
-        self.fair = fair
         self.rate = self.params.rate * self.load
 
     def run(self, env: simpy.Environment) -> Generator:

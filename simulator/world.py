@@ -22,7 +22,7 @@ from simulator.journal import Journal
 from simulator.latency import Distribution, LatencyModel
 from simulator.profiles import Profile, load_profile
 from simulator.rng import derive_seed, stream
-from simulator.traders import InformedTrader, MarketMaker, MomentumTrader, NoiseTrader
+from simulator.traders import InformedTrader, MarketMaker, MomentumTrader, NoiseTrader, Seat
 
 
 @dataclass(frozen=True)
@@ -91,20 +91,18 @@ class Market:
         fair = FairValue(inst.reference_price / 10_000, p.fair_value, stream(seed, f"fair/{s}"), p.crash)
         self.fair[s] = fair
         env.process(self._move_fair(s, fair))
-        traders: list = [
-            MarketMaker(f"MM{n}.{s}", self.exchange, inst, stream(seed, f"mm{n}/{s}"), p.makers, fair, load)
-            for n in range(p.makers.count)
+
+        def seat(name: str, stream_name: str) -> Seat:
+            return Seat(name, self.exchange, inst, stream(seed, f"{stream_name}/{s}"), fair, load)
+
+        traders: list[MarketMaker | NoiseTrader | MomentumTrader | InformedTrader] = [
+            MarketMaker(seat(f"MM{n}.{s}", f"mm{n}"), p.makers) for n in range(p.makers.count)
         ]
-        traders.append(
-            NoiseTrader(f"NOISE.{s}", self.exchange, inst, stream(seed, f"noise/{s}"), p.noise, fair, load)
-        )
+        traders.append(NoiseTrader(seat(f"NOISE.{s}", "noise"), p.noise))
         traders += [
-            MomentumTrader(f"MOM{n}.{s}", self.exchange, inst, stream(seed, f"mom{n}/{s}"), p.momentum)
-            for n in range(p.momentum.count)
+            MomentumTrader(seat(f"MOM{n}.{s}", f"mom{n}"), p.momentum) for n in range(p.momentum.count)
         ]
-        traders.append(
-            InformedTrader(f"INF.{s}", self.exchange, inst, stream(seed, f"inf/{s}"), p.informed, fair, load)
-        )
+        traders.append(InformedTrader(seat(f"INF.{s}", "inf"), p.informed))
         for trader in traders:
             env.process(trader.run(env))
 
