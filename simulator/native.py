@@ -6,7 +6,8 @@ Calls among them become C calls, which makes replay about 1.75x and the simulate
 1.5x faster on this project's 2-core machines. The sources stay the reference and the fallback:
 
 - the package uses the compiled modules only when all of them are present and were built from the
-  sources as they are now (a SHA-256 of the sources is stored at build time);
+  sources as they are now (a SHA-256 of the ``simulator`` and ``venue`` sources is stored at build
+  time);
 - otherwise it loads the sources, and if compiled modules are present but out of date it says so
   once on stderr, so an edit is never silently ignored;
 - ``SIMULATOR_PURE=1`` in the environment loads the sources whatever is built (tests and
@@ -38,10 +39,12 @@ _SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
 def sources_digest() -> str:
-    """SHA-256 over the compiled modules' sources, in a fixed order."""
+    """SHA-256 over what the compiled modules were built from and against: every module of the
+    ``simulator`` and ``venue`` packages (the compiled code calls the others by their names)."""
     digest = hashlib.sha256()
-    for name in MODULES:
-        digest.update((HERE / f"{name}.py").read_bytes())
+    for path in sorted([*HERE.glob("*.py"), *(HERE.parent / "venue").glob("*.py")]):
+        digest.update(f"{path.parent.name}/{path.name}\n".encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
