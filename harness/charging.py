@@ -85,9 +85,7 @@ class ChargedVenue:
         self._charger = charger
 
     def connect(self, on_receive: Callable[..., None], on_disconnect: Callable[[str], None]) -> Connection:
-        connection = self._venue.connect(
-            self._charger.wrap(on_receive), self._charger.wrap(on_disconnect)
-        )
+        connection = self._venue.connect(self._charger.wrap(on_receive), self._charger.wrap(on_disconnect))
         return _ChargedConnection(connection, self._charger)
 
     def subscribe(self, on_market_data: Callable[..., None]) -> FeedSubscription:

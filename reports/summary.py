@@ -50,8 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     statuses = Counter(r["status"] for r in records)
     print(tabulate(sorted(statuses.items()), headers=["scenarios", "count"], tablefmt="github"))
     print()
-    print(tabulate(criterion_rows(records), headers=["criterion", "status", "scenarios", "measured"],
-                   tablefmt="github"))
+    print(
+        tabulate(
+            criterion_rows(records),
+            headers=["criterion", "status", "scenarios", "measured"],
+            tablefmt="github",
+        )
+    )
     failed = [r for r in records if r["status"] not in ("passed", "skipped")]
     for r in failed:
         print(f"FAILED {r['location']}  {r['scenario']}  (seed {r['seed']})", file=sys.stderr)
