@@ -1,6 +1,9 @@
 """behave hooks: seeds every scenario, collects its evidence and closes its simulated session.
 
-A failing scenario prints its seed and the command that reruns it.
+A failing scenario prints its seed and the command that reruns it. What a scenario opens is closed
+by behave's ``context.add_cleanup``, so one failing close does not skip the others. The evidence
+file is ``reports/evidence.jsonl`` unless ``-D evidence=PATH`` names another (the audit runs many
+selections side by side). A run whose selection holds no scenario is an error, not a pass.
 """
 
 from __future__ import annotations
@@ -18,20 +21,21 @@ EVIDENCE = Path("reports/evidence.jsonl")
 
 
 def before_all(context):
-    context.base_seed = int(context.config.userdata.get("seed", "20261125"))
-    EVIDENCE.parent.mkdir(parents=True, exist_ok=True)
-    EVIDENCE.write_text("")
+    userdata = context.config.userdata
+    context.base_seed = int(userdata.get("seed", "20261125"))
+    context.evidence_path = Path(userdata.get("evidence", str(EVIDENCE)))
+    context.evidence_path.parent.mkdir(parents=True, exist_ok=True)
+    context.evidence_path.write_text("")
+    context.scenarios_run = 0
 
 
 def before_scenario(context, scenario):
     context.seed = derive_seed(context.base_seed, f"{scenario.feature.name}/{scenario.name}") % 2**31
     context.evidence = Evidence()
-    context.closers = []
+    context.scenarios_run += 1
 
 
 def after_scenario(context, scenario):
-    for close in reversed(context.closers):
-        close()
     criteria = sorted(t.split(":", 1)[1] for t in scenario.effective_tags if t.startswith("criterion:"))
     record = {
         "feature": scenario.feature.name,
@@ -42,7 +46,7 @@ def after_scenario(context, scenario):
         "seed": context.seed,
         **context.evidence.as_dict(),
     }
-    append_record(EVIDENCE, record)
+    append_record(context.evidence_path, record)
     if context.evidence.figures or context.evidence.tables:
         allure.attach(
             json.dumps(context.evidence.as_dict(), indent=2),
@@ -55,3 +59,8 @@ def after_scenario(context, scenario):
             f"    .venv/bin/behave -D seed={context.base_seed} {scenario.location}\n",
             file=sys.stderr,
         )
+
+
+def after_all(context):
+    if context.scenarios_run == 0 and not context.config.dry_run:
+        raise RuntimeError("the selection holds no scenario; a run that checks nothing cannot pass")

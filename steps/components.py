@@ -123,7 +123,7 @@ def perf_works(context):
 
 def _isolated_session(context) -> TradingSession:
     session = TradingSession(SessionSpec(seed=context.seed, symbols=3, profile="normal"))
-    context.closers.append(session.close)
+    context.add_cleanup(session.close)
     session.run(120)
     return session
 

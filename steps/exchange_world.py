@@ -37,7 +37,7 @@ def market(context) -> Market:
             credentials={"ALPHA": ALPHA_SECRET},
         )
         context.market = Market(config)
-        context.closers.append(context.market.close)
+        context.add_cleanup(context.market.close)
     return context.market
 
 

@@ -26,7 +26,7 @@ def trading(context) -> TradingSession:
             charge_compute=getattr(context, "charge_compute", False),
         )
         context.trading = TradingSession(spec)
-        context.closers.append(context.trading.close)
+        context.add_cleanup(context.trading.close)
     return context.trading
 
 
