@@ -8,13 +8,13 @@ selections side by side). A run whose selection holds no scenario is an error, n
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import allure
 
 from harness.evidence import Evidence, append_record
+from reports.allure_scenario import failure_note, figures_csv, label_feature, session_journal, table_csv
 from simulator.rng import derive_seed
 
 EVIDENCE = Path("reports/evidence.jsonl")
@@ -29,6 +29,10 @@ def before_all(context):
     context.scenarios_run = 0
 
 
+def before_feature(context, feature):
+    label_feature(feature)  # Allure's epic, story, severity and plan link, from the register
+
+
 def before_scenario(context, scenario):
     context.seed = derive_seed(context.base_seed, f"{scenario.feature.name}/{scenario.name}") % 2**31
     context.evidence = Evidence()
@@ -37,28 +41,32 @@ def before_scenario(context, scenario):
 
 def after_scenario(context, scenario):
     criteria = sorted(t.split(":", 1)[1] for t in scenario.effective_tags if t.startswith("criterion:"))
+    # behave 1.3 reports a scenario with an undefined step as "error"; it did not run, it is not built.
+    undefined = any(step.status.name == "undefined" for step in scenario.all_steps)
     record = {
         "feature": scenario.feature.name,
         "scenario": scenario.name,
         "location": str(scenario.location),
         "criteria": criteria,
-        "status": scenario.status.name,
+        "status": "undefined" if undefined else scenario.status.name,
         "seed": context.seed,
+        "run_seed": context.base_seed,
         **context.evidence.as_dict(),
     }
     append_record(context.evidence_path, record)
-    if context.evidence.figures or context.evidence.tables:
+    if context.evidence.figures:
+        figures = context.evidence.as_dict()["figures"]
         allure.attach(
-            json.dumps(context.evidence.as_dict(), indent=2),
-            name="measured figures",
-            attachment_type=allure.attachment_type.JSON,
+            figures_csv(figures), name="measured figures", attachment_type=allure.attachment_type.CSV
         )
-    if scenario.status.name == "failed":
-        print(
-            f"\n  seed {context.seed} (run seed {context.base_seed}); rerun with:\n"
-            f"    .venv/bin/behave -D seed={context.base_seed} {scenario.location}\n",
-            file=sys.stderr,
+    for name, rows in context.evidence.tables.items():
+        allure.attach(table_csv(rows), name=name, attachment_type=allure.attachment_type.CSV)
+    if scenario.status.name in ("failed", "error") and not undefined:
+        note = failure_note(context.seed, context.base_seed, str(scenario.location), session_journal(context))
+        allure.attach(
+            note, name="seed, rerun command, journal tail", attachment_type=allure.attachment_type.TEXT
         )
+        print(f"\n  {note.splitlines()[0]}\n    {note.splitlines()[1]}\n", file=sys.stderr)
 
 
 def after_all(context):
