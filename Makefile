@@ -9,7 +9,7 @@ BEHAVE := $(PY) -m behave
 NATIVE := $(VENV)/.native-stamp
 NATIVE_SOURCES := $(wildcard simulator/*.py venue/*.py)  # what simulator.native's digest covers
 
-.PHONY: test certify bench lint allure clean
+.PHONY: test audit certify bench lint allure clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(NATIVE)
 	SIMULATOR_PURE=1 $(PY) -m pytest -q $(addprefix tests/test_,book.py book_properties.py replay.py \
 	    exchange.py determinism.py faults_profiles.py gateway.py)
 	$(BEHAVE) --tags="not @slow"
+
+# The suite proves it can fail: plants each defect of audit/defects.py in a fresh process, runs the
+# scenarios of the criteria it must turn red, writes reports/audit.json; fails if a defect survives.
+audit: $(NATIVE)
+	$(PY) -m audit
 
 certify: $(NATIVE)
 	@mkdir -p reports

@@ -1,0 +1,686 @@
+"""The catalogue of planted defects: realistic bugs of the system under test, each with the criteria
+whose scenarios must turn red when it is planted.
+
+The system holds no test switches. A defect is planted from outside: it replaces a method or a
+module attribute of ``system/`` with a changed version (usually a wrapper of the original), before
+any session is built, in a process that runs only the scenarios of the defect's criteria. Each
+change is the smallest one that produces the bug as a user of the system would meet it; where a
+bug also lies about itself (counters that claim what did not happen), the lie is part of the
+defect, because that is what a judge from outside must see through.
+
+:func:`planted` plants a defect for the length of a ``with`` block and restores every replaced
+attribute afterwards (the unit tests plant each one in-process).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import system.ledger
+from system.app import TradingSystem
+from system.bus import DataFlowManager
+from system.cache import MarketDataEnhancer
+from system.component import Health, HealthState
+from system.errors import InvalidInput
+from system.health import HealthCheckSystem
+from system.ledger import PaperTradingSystem
+from system.marketdata import MarketDataSystem
+from system.orders import TradingExecutionEngine
+from system.perf import PerformanceAnalyzer
+from system.recovery import ErrorRecoverySystem
+from system.risk import RiskManagementSystem
+from system.sessions import TradingSystemOptimizer
+from venue.messages import (
+    CancelOrder,
+    CancelReject,
+    ExecType,
+    ExecutionReport,
+    Logout,
+    NewOrder,
+    ReplaceOrder,
+)
+
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MISSING = object()
+# What a defect's own code raises when the system it patches has changed under it.
+_MISFIT = (AttributeError, TypeError, NameError, KeyError, IndexError)
+
+
+class Planter:
+    """Replaces attributes of classes or modules and remembers how to put them back."""
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[Any, str, Any]] = []
+        # Errors raised by a defect's own code (not by the system code it calls): a defect that no
+        # longer fits the system breaks the run, and a run broken that way has caught nothing.
+        self.broken: list[str] = []
+
+    @property
+    def replaced(self) -> list[tuple[Any, str, Any]]:
+        """(owner, attribute, what the owner itself held before, or MISSING) for each replacement."""
+        return list(self._saved)
+
+    @property
+    def targets(self) -> list[str]:
+        """What was replaced, as ``module.Owner.attribute`` (or ``module.attribute``)."""
+        return [
+            f"{owner.__name__}.{name}"
+            if isinstance(owner, ModuleType)
+            else f"{owner.__module__}.{owner.__qualname__}.{name}"
+            for owner, name, _ in self._saved
+        ]
+
+    def set(self, owner: Any, name: str, value: Any) -> None:
+        if not hasattr(owner, name):
+            raise AttributeError(f"{owner.__name__} has no attribute {name!r} to plant a defect in")
+        # Only what the owner itself holds is put back; an inherited attribute is removed again.
+        self._saved.append((owner, name, vars(owner).get(name, MISSING)))
+        setattr(owner, name, value)
+
+    def wrap(self, owner: Any, name: str, wrapper: Callable[..., Any]) -> None:
+        """Replace ``owner.name`` by a function calling ``wrapper(original, *args, **kwargs)``."""
+        original = getattr(owner, name)
+
+        def call_original(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return original(*args, **kwargs)
+            except Exception as exc:
+                exc.__audit_from_system__ = True  # type: ignore[attr-defined]
+                raise
+
+        @functools.wraps(original)
+        def planted(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return wrapper(call_original, *args, **kwargs)
+            except _MISFIT as exc:
+                if not getattr(exc, "__audit_from_system__", False):
+                    self.broken.append(f"{name}: {type(exc).__name__}: {exc}")
+                raise
+
+        self.set(owner, name, planted)
+
+    def restore(self) -> None:
+        while self._saved:
+            owner, name, value = self._saved.pop()
+            if value is MISSING:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    description: str  # one line, in the words of the bug report a user would file
+    criteria: tuple[str, ...]  # the criteria whose scenarios must turn red
+    plant: Callable[[Planter], None]
+
+
+CATALOGUE: list[Defect] = []
+
+
+def defect(name: str, description: str, *criteria: str) -> Callable[[Callable[[Planter], None]], Any]:
+    def register(plant: Callable[[Planter], None]) -> Callable[[Planter], None]:
+        CATALOGUE.append(Defect(name, description, tuple(criteria), plant))
+        return plant
+
+    return register
+
+
+def by_name(name: str) -> Defect:
+    for entry in CATALOGUE:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"no defect called {name!r} (known: {', '.join(d.name for d in CATALOGUE)})")
+
+
+@contextmanager
+def planted(entry: Defect) -> Iterator[Planter]:
+    """Plant ``entry`` for the block (its planter says what it replaced and whether the defect's own
+    code broke), and restore everything afterwards."""
+    planter = Planter()
+    try:
+        entry.plant(planter)
+        yield planter
+    finally:
+        planter.restore()
+
+
+def _count(owner: object, name: str) -> int:
+    """A per-instance counter kept by a defect on the object it lives in; returns the new value."""
+    value = vars(owner).get(name, 0) + 1
+    setattr(owner, name, value)
+    return value
+
+
+# --- the books: fills, P&L, positions ---------------------------------------------------------------
+
+
+@defect(
+    "fill-lost-before-ledger",
+    "One fill in 20 never reaches the ledger: its write fails and the error is swallowed.",
+    "P2-WORKFLOW",
+    "P2-ERROR-HANDLING",
+    "SYS-INTEGRATION-RATE",
+)
+def _fill_lost(p: Planter) -> None:
+    def apply_fill(original, ledger, *args, **kwargs):  # noqa: ANN001, ANN202
+        if _count(ledger, "_audit_fills") % 20 == 0:
+            return True  # reported as booked
+        return original(ledger, *args, **kwargs)
+
+    p.wrap(PaperTradingSystem, "apply_fill", apply_fill)
+
+
+@defect(
+    "realized-pnl-wrong-sign",
+    "Realized P&L of a closing trade is booked with the wrong sign.",
+    "P2-WORKFLOW",
+)
+def _pnl_sign(p: Planter) -> None:
+    def apply_state(original, ledger, symbol, *args):  # noqa: ANN001, ANN202
+        book = ledger._books.get(symbol)
+        before = 0.0 if book is None else book.realized
+        original(ledger, symbol, *args)
+        book = ledger._books[symbol]
+        gain = book.realized - before
+        book.realized -= 2 * gain
+        ledger._realized -= 2 * gain
+
+    p.wrap(PaperTradingSystem, "_apply_state", apply_state)
+
+
+@defect(
+    "ledger-accepts-negative-fill",
+    "The ledger checks only that a fill's quantity and price are non-zero, so a negative fill is booked.",
+    "P1-COMPONENT-ERRORS",
+)
+def _negative_fill(p: Planter) -> None:
+    def require_non_zero(original, where, field, value):  # noqa: ANN001, ANN202
+        if value == 0:
+            original(where, field, value)
+
+    p.wrap(system.ledger, "require_positive_int", require_non_zero)
+
+
+# --- risk ---------------------------------------------------------------------------------------------
+
+
+@defect(
+    "risk-approves-oversize",
+    "Risk's order-size check reads the position limit (20,000) instead of the order-size limit (5,000).",
+    "BASE-TRADING-ERRORS",
+)
+def _oversize(p: Planter) -> None:
+    def first_breach(original, risk, *args):  # noqa: ANN001, ANN202
+        limits = risk.limits
+        risk.limits = dataclasses.replace(limits, max_order_qty=limits.max_position)
+        try:
+            return original(risk, *args)
+        finally:
+            risk.limits = limits
+
+    p.wrap(RiskManagementSystem, "_first_breach", first_breach)
+
+
+@defect(
+    "risk-ignores-amendments",
+    "Amendments go to the exchange without the pre-trade risk check.",
+    "SYS-INTEGRATION-RATE",
+)
+def _amend_unchecked(p: Planter) -> None:
+    def amend(original, engine, intent):  # noqa: ANN001, ANN202
+        engine._risk_refuses = lambda *args, **kwargs: False
+        try:
+            return original(engine, intent)
+        finally:
+            del engine._risk_refuses
+
+    p.wrap(TradingExecutionEngine, "_amend", amend)
+
+
+# --- the execution engine -----------------------------------------------------------------------------
+
+
+@defect(
+    "engine-never-counts-errors",
+    "The engine files every exchange reject under market rejects, so its own mistakes never count as errors.",
+    "BASE-TRADING-ERRORS",
+)
+def _no_errors(p: Planter) -> None:
+    def count_reject(_original, engine, _reason):  # noqa: ANN001, ANN202
+        engine.market_rejects += 1
+
+    p.wrap(TradingExecutionEngine, "_count_reject", count_reject)
+
+
+@defect(
+    "duplicate-order-after-reconnect",
+    "After a reconnect, unanswered new orders go out again under a fresh client id: the venue takes both.",
+    "P2-ERROR-HANDLING",
+    "BASE-RECOVERY-RATE",
+)
+def _duplicate_order(p: Planter) -> None:
+    def on_session_ready(original, engine):  # noqa: ANN001, ANN202
+        for record in list(engine._orders.values()):
+            m = record.last_message
+            if record.pending == "new" and not record.answered and isinstance(m, NewOrder):
+                new_id = engine._new_id()
+                record.last_message = NewOrder(new_id, m.symbol, m.side, m.qty, m.ord_type, m.price, m.tif)
+                record.pending_id = new_id
+                engine._by_id[new_id] = record
+        original(engine)
+
+    p.wrap(TradingExecutionEngine, "on_session_ready", on_session_ready)
+
+
+@defect(
+    "cancel-ack-ignored",
+    "The engine ignores the venue's cancel confirmations, so cancelled orders stay live in its books.",
+    "SYS-E2E-RATE",
+    "OBJ-E2E",
+)
+def _cancel_ignored(p: Planter) -> None:
+    def apply_report(original, engine, report):  # noqa: ANN001, ANN202
+        if report.exec_type is not ExecType.CANCELLED:
+            original(engine, report)
+
+    p.wrap(TradingExecutionEngine, "_apply_report", apply_report)
+
+
+@defect(
+    "reports-in-arrival-order",
+    "Execution reports are applied as they arrive; one overtaken by a later exec_seq is dropped as a repeat.",
+    "P2-ERROR-HANDLING",
+    "SYS-E2E-RATE",
+)
+def _arrival_order(p: Planter) -> None:
+    def on_message(original, engine, body):  # noqa: ANN001, ANN202
+        if isinstance(body, ExecutionReport | CancelReject) and body.exec_seq > 0:
+            if body.exec_seq <= engine._last_seq:
+                engine.duplicates += 1
+                return
+            engine._last_seq = body.exec_seq
+            engine._apply(body)
+            return
+        original(engine, body)
+
+    p.wrap(TradingExecutionEngine, "on_message", on_message)
+
+
+@defect(
+    "amend-refused-as-bad-input",
+    "The engine refuses every amendment as bad input (a copy of the new-order check wants a symbol).",
+    "SYS-INTEGRATION-RATE",
+)
+def _amend_refused(p: Planter) -> None:
+    def amend(_original, _engine, intent):  # noqa: ANN001, ANN202
+        raise InvalidInput("order intent", "symbol", f"must be a non-empty string, got {None!r} ({intent})")
+
+    p.wrap(TradingExecutionEngine, "_amend", amend)
+
+
+# --- the session pool ---------------------------------------------------------------------------------
+
+
+@defect(
+    "session-per-order",
+    "The session pool logs a session out and on again after every request it carries.",
+    "BASE-CONNECTION-REUSE",
+    "P1-BASIC-FUNCTION",
+)
+def _session_per_order(p: Planter) -> None:
+    def submit(original, pool, message):  # noqa: ANN001, ANN202
+        sent = original(pool, message)
+        if sent:
+            slot = pool._slots[(pool._rr - 1) % pool.size]
+            pool._send(slot, Logout("request sent"))
+            pool._abandon(slot)
+            pool._connect(slot)
+        return sent
+
+    p.wrap(TradingSystemOptimizer, "submit", submit)
+
+
+@defect(
+    "pool-claims-reuse",
+    "The session pool opens a session per request yet counts every submission as reused.",
+    "BASE-CONNECTION-REUSE",
+)
+def _claims_reuse(p: Planter) -> None:
+    _session_per_order(p)
+
+    def submit(original, pool, message):  # noqa: ANN001, ANN202
+        reused = pool.reused
+        sent = original(pool, message)
+        if sent and pool.reused == reused:
+            pool.reused += 1
+        return sent
+
+    p.wrap(TradingSystemOptimizer, "submit", submit)
+
+
+@defect(
+    "no-orders-sent",
+    "The session pool counts each order as sent but never writes it to the session.",
+    "BASE-TRADING-LATENCY",
+    "P2-OPTIMIZERS-TOGETHER",
+    "P2-LOAD-CONDITIONS",
+)
+def _no_orders(p: Planter) -> None:
+    def send(original, pool, slot, body):  # noqa: ANN001, ANN202
+        if isinstance(body, NewOrder | CancelOrder | ReplaceOrder):
+            return slot.conn is not None
+        return original(pool, slot, body)
+
+    p.wrap(TradingSystemOptimizer, "_send", send)
+
+
+@defect(
+    "no-reconnect",
+    "After a session drops, the pool's reconnect timer is cancelled, so the session is never replaced.",
+    "BASE-RECOVERY-RATE",
+    "SYS-ERROR-RECOVERY",
+    "P2-ERROR-HANDLING",
+)
+def _no_reconnect(p: Planter) -> None:
+    def lose(original, pool, slot, reason):  # noqa: ANN001, ANN202
+        original(pool, slot, reason)
+        if slot.reconnect is not None:
+            slot.reconnect.cancel()
+            slot.reconnect = None
+
+    p.wrap(TradingSystemOptimizer, "_lose", lose)
+
+
+@defect(
+    "resume-off-by-one",
+    "Logon resumes one report past the last one processed, so a report lost in a disconnect never returns.",
+    "P2-ERROR-HANDLING",
+)
+def _resume_off_by_one(p: Planter) -> None:
+    def connect(original, pool, slot):  # noqa: ANN001, ANN202
+        last = pool._last_exec_seq
+        pool._last_exec_seq = lambda: last() + 1
+        try:
+            original(pool, slot)
+        finally:
+            pool._last_exec_seq = last
+
+    p.wrap(TradingSystemOptimizer, "_connect", connect)
+
+
+@defect(
+    "pool-health-hardcoded",
+    "The session pool reports HEALTHY whether or not any of its sessions is logged on.",
+    "BASE-STABILITY",
+)
+def _pool_health(p: Planter) -> None:
+    def health(_original, pool):  # noqa: ANN001, ANN202
+        return pool._stopped_health() or Health(HealthState.HEALTHY)
+
+    p.wrap(TradingSystemOptimizer, "health", health)
+
+
+@defect(
+    "pool-stop-leaves-running",
+    "Stopping the session pool logs its sessions out but never marks the pool stopped.",
+    "P1-AVAILABILITY",
+    "OBJ-AVAILABILITY",
+)
+def _stop_running(p: Planter) -> None:
+    def stop(_original, pool):  # noqa: ANN001, ANN202
+        if pool.running:
+            pool._on_stop()
+
+    p.wrap(TradingSystemOptimizer, "stop", stop)
+
+
+# --- market data --------------------------------------------------------------------------------------
+
+
+@defect(
+    "gap-applied-without-recovery",
+    "A sequence gap is counted, but the update past it is applied to the book and no snapshot is asked.",
+    "P2-DATA-FLOW",
+)
+def _gap_applied(p: Planter) -> None:
+    def next_in_sequence(original, md, m):  # noqa: ANN001, ANN202
+        book = md._books.get(m.symbol)
+        if book is not None and type(m.seq) is int and not book.recovering and m.seq > book.seq + 1:
+            md.gaps += 1
+            book.seq = m.seq
+            return book
+        return original(md, m)
+
+    p.wrap(MarketDataSystem, "_next_in_sequence", next_in_sequence)
+
+
+@defect(
+    "md-claims-recoveries",
+    "On a gap, market data counts a snapshot and a recovery but asks for nothing and applies the update.",
+    "P2-DATA-FLOW",
+)
+def _claims_recoveries(p: Planter) -> None:
+    def next_in_sequence(original, md, m):  # noqa: ANN001, ANN202
+        book = md._books.get(m.symbol)
+        if book is not None and type(m.seq) is int and not book.recovering and m.seq > book.seq + 1:
+            md.gaps += 1
+            md.snapshots_requested += 1
+            md.snapshots_applied += 1
+            md.recoveries += 1
+            if md._recovery is not None:
+                md._recovery.opened("feed_gap", book.symbol, f"expected seq {book.seq + 1}, got {m.seq}")
+                md._recovery.closed("feed_gap", book.symbol)
+            book.seq = m.seq
+            return book
+        return original(md, m)
+
+    p.wrap(MarketDataSystem, "_next_in_sequence", next_in_sequence)
+
+
+@defect(
+    "lost-snapshot-request",
+    "The snapshot request after a gap is built but never handed to the venue.",
+    "P2-DATA-FLOW",
+    "BASE-RECOVERY-RATE",
+)
+def _lost_snapshot(p: Planter) -> None:
+    def request_snapshot(_original, _system, _symbol):  # noqa: ANN001, ANN202
+        return None
+
+    p.wrap(TradingSystem, "_request_snapshot", request_snapshot)
+
+
+@defect(
+    "top-size-not-stored",
+    "A quote that changes only the sizes at the touch is not stored: sizes are updated only with a price.",
+    "P2-DATA-FLOW",
+    "BASE-MD-THROUGHPUT",
+)
+def _top_size(p: Planter) -> None:
+    def on_quote(original, md, m, now):  # noqa: ANN001, ANN202
+        book = md._books.get(m.symbol)
+        if book is None:
+            return original(md, m, now)
+        bid, ask, bid_qty, ask_qty, seq = book.bid, book.ask, book.bid_qty, book.ask_qty, book.seq
+        original(md, m, now)
+        if book.seq != seq and book.phase is not None and (book.bid, book.ask) == (bid, ask):
+            book.bid_qty, book.ask_qty = bid_qty, ask_qty
+
+    p.wrap(MarketDataSystem, "_on_quote", on_quote)
+
+
+@defect(
+    "depth-off-by-one",
+    "The book keeps one depth level fewer than configured.",
+    "BASE-MD-THROUGHPUT",
+)
+def _depth(p: Planter) -> None:
+    def set_levels(original, md, book, bids, asks):  # noqa: ANN001, ANN202
+        changed = original(md, book, bids, asks)
+        book.bids = book.bids[: md.depth_levels - 1]
+        book.asks = book.asks[: md.depth_levels - 1]
+        return changed
+
+    p.wrap(MarketDataSystem, "_set_levels", set_levels)
+
+
+# A symbol's price ladder of 1,500 levels, which the slow path below sorts again on every quote.
+_LADDER = [(level * 7_919) % 1_000_003 for level in range(1_500)]
+
+
+@defect(
+    "slow-market-data",
+    "Every quote re-sorts a 1,500-level price ladder, some 60 us of work per update.",
+    "BASE-MD-LATENCY",
+    "P2-PERF-MAINTAINED",
+)
+def _slow_md(p: Planter) -> None:
+    def on_quote(original, md, m, now):  # noqa: ANN001, ANN202
+        sorted(_LADDER)
+        original(md, m, now)
+
+    p.wrap(MarketDataSystem, "_on_quote", on_quote)
+
+
+@defect(
+    "stale-feed-undetected",
+    "The market data system never judges the feed stale: its quotes stay tradeable while the feed is silent.",
+    "P2-ERROR-HANDLING",
+)
+def _never_stale(p: Planter) -> None:
+    def is_stale(_original, _md, _symbol=None):  # noqa: ANN001, ANN202
+        return False
+
+    p.wrap(MarketDataSystem, "is_stale", is_stale)
+
+
+@defect(
+    "unknown-symbol-ignored",
+    "A quote for an unknown symbol is dropped silently instead of refused with an error.",
+    "P1-COMPONENT-ERRORS",
+)
+def _unknown_symbol(p: Planter) -> None:
+    def unknown_symbol(_original, _md, _m):  # noqa: ANN001, ANN202
+        return None
+
+    p.wrap(MarketDataSystem, "_unknown_symbol", unknown_symbol)
+
+
+# --- the cache ----------------------------------------------------------------------------------------
+
+
+@defect(
+    "cache-serves-stale-quote",
+    "The cache re-stamps an entry younger than 1 s with the book's new version instead of rebuilding it.",
+    "BASE-CACHE-HIT",
+    "P1-BASIC-FUNCTION",
+)
+def _stale_cache(p: Planter) -> None:
+    def quote(original, cache, symbol):  # noqa: ANN001, ANN202
+        entry = cache._entries.get(symbol)
+        book = cache._state(symbol)
+        if entry is not None and book is not None and cache._clock.now() - cache._built_at[symbol] < 1.0:
+            # Young enough: re-stamped with the book's version instead of rebuilt from its prices.
+            cache._entries[symbol] = dataclasses.replace(entry, version=book.version)
+        return original(cache, symbol)
+
+    p.wrap(MarketDataEnhancer, "quote", quote)
+
+
+@defect(
+    "cache-claims-hits",
+    "The cache rebuilds the quote on every read yet counts each read as a hit.",
+    "BASE-CACHE-HIT",
+)
+def _claims_hits(p: Planter) -> None:
+    def quote(original, cache, symbol):  # noqa: ANN001, ANN202
+        cache.invalidate(symbol)
+        misses = cache.misses
+        found = original(cache, symbol)
+        if cache.misses > misses:
+            cache.misses -= 1
+            cache.hits += 1
+        return found
+
+    p.wrap(MarketDataEnhancer, "quote", quote)
+
+
+@defect(
+    "cache-metrics-misnamed",
+    "The cache's metrics are keyed 'cache.*' instead of after the component, 'market_data_enhancer.*'.",
+    "P1-API-CONSISTENCY",
+    "FIX-API-ALIGNMENT",
+)
+def _misnamed(p: Planter) -> None:
+    def metrics(original, cache):  # noqa: ANN001, ANN202
+        prefix = f"{cache.name}."
+        return {f"cache.{k.removeprefix(prefix)}": v for k, v in original(cache).items()}
+
+    p.wrap(MarketDataEnhancer, "metrics", metrics)
+
+
+# --- the bus, health, recovery and performance --------------------------------------------------------
+
+
+@defect(
+    "bus-loses-message",
+    "The bus skips every 97th message of a topic for each consumer yet counts it delivered.",
+    "P2-CROSS-COMPONENT",
+    "P2-DATA-FLOW",
+)
+def _bus_loss(p: Planter) -> None:
+    def subscribe(original, bus, topic, callback, consumer):  # noqa: ANN001, ANN202
+        def lossy(seq, message):  # noqa: ANN001, ANN202
+            if seq % 97:
+                callback(seq, message)
+
+        original(bus, topic, lossy, consumer)
+
+    p.wrap(DataFlowManager, "subscribe", subscribe)
+
+
+@defect(
+    "health-polls-once",
+    "The health checks poll once and never schedule the next poll.",
+    "BASE-STABILITY",
+)
+def _polls_once(p: Planter) -> None:
+    def tick(_original, checks):  # noqa: ANN001, ANN202
+        checks._handle = None
+        if checks.running:
+            checks.poll()
+
+    p.wrap(HealthCheckSystem, "_tick", tick)
+
+
+@defect(
+    "incidents-never-closed",
+    "The error recovery system looks incidents up by (key, kind) when closing, so none is ever closed.",
+    "BASE-STABILITY",
+)
+def _never_closed(p: Planter) -> None:
+    def closed(original, recovery, kind, key):  # noqa: ANN001, ANN202
+        original(recovery, key, kind)
+
+    p.wrap(ErrorRecoverySystem, "closed", closed)
+
+
+@defect(
+    "perf-percentile-understated",
+    "The Performance Analyzer ranks percentiles over 1,000 instead of 100, so its p99 is the p9.9.",
+    "P1-BASIC-FUNCTION",
+)
+def _percentile(p: Planter) -> None:
+    def percentile(original, perf, path, q):  # noqa: ANN001, ANN202
+        return original(perf, path, q / 10)
+
+    p.wrap(PerformanceAnalyzer, "percentile", percentile)

@@ -1,0 +1,132 @@
+"""The audit's result: a table for the console and ``reports/audit.json`` for the certification
+report, which quotes it as the suite's sensitivity (planted defects, how many were caught)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from audit.defects import Defect
+from audit.runner import BASELINE, CAUGHT, ROOT, Outcome, baseline_problems, judge
+
+
+def commit() -> tuple[str, bool]:
+    """The checked-out commit and whether the working tree is clean ("unknown" outside git)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", False
+    return head, not status.strip()
+
+
+def build(
+    defects: list[Defect], outcomes: dict[str, Outcome], seed: int, workers: int, wall_seconds: float
+) -> dict[str, Any]:
+    base = outcomes[BASELINE]
+    base_judgement = judge(base.job.criteria, base.records, base.timed_out, base.broken)
+    void = baseline_problems(base_judgement)
+    rows = []
+    for d in defects:
+        outcome = outcomes[d.name]
+        judgement = judge(d.criteria, outcome.records, outcome.timed_out, outcome.broken)
+        rows.append(
+            {
+                "name": d.name,
+                "description": d.description,
+                "criteria": list(d.criteria),
+                "red": list(judgement.red),
+                "verdict": judgement.verdict,
+                "seconds": round(outcome.seconds, 1),
+                "scenarios": len(outcome.records),
+                "not_run": list(judgement.not_run),
+                "why_red": {c: outcome.failures.get(c, "") for c in judgement.red},
+                "log": outcome.log,
+            }
+        )
+    head, clean = commit()
+    return {
+        "planted": len(rows),
+        "caught": sum(r["verdict"] == CAUGHT for r in rows),
+        "seed": seed,
+        "commit": head,
+        "tree_clean": clean,
+        "workers": workers,
+        "wall_seconds": round(wall_seconds, 1),
+        "void": bool(void),
+        "baseline": {
+            "criteria": list(base.job.criteria),
+            "red": list(base_judgement.red),
+            "not_run": list(base_judgement.not_run),
+            "problems": void,
+            "why_red": {c: base.failures.get(c, "") for c in base_judgement.red},
+            "scenarios": len(base.records),
+            "seconds": round(base.seconds, 1),
+            "log": base.log,
+        },
+        "defects": rows,
+    }
+
+
+def passed(result: dict[str, Any]) -> bool:
+    return not result["void"] and result["caught"] == result["planted"]
+
+
+def table(result: dict[str, Any]) -> str:
+    rows = [
+        (
+            r["name"],
+            "\n".join(r["criteria"]),
+            "\n".join(r["red"]) or "-",
+            r["verdict"],
+            f"{r['seconds']:.1f}",
+        )
+        for r in result["defects"]
+    ]
+    headers = ("defect", "criteria expected red", "went red", "verdict", "s")
+    return tabulate(rows, headers=headers, tablefmt="simple_grid")
+
+
+def summary(result: dict[str, Any]) -> str:
+    base = result["baseline"]
+    lines = [
+        f"baseline (no defect, {len(base['criteria'])} criteria, {base['scenarios']} scenarios, "
+        f"{base['seconds']:.1f} s): " + ("; ".join(base["problems"]) or "all green"),
+    ]
+    for r in result["defects"]:
+        if r["verdict"] != CAUGHT:
+            missed = [c for c in r["criteria"] if c not in r["red"]]
+            lines.append(
+                f"{r['verdict']}: {r['name']} ({r['description']}) stayed green on {', '.join(missed)}"
+            )
+    verdict = (
+        "VOID (the baseline is not green)"
+        if result["void"]
+        else f"{result['caught']} of {result['planted']} caught"
+    )
+    lines.append(
+        f"audit: {verdict}; seed {result['seed']}, {result['workers']} workers, "
+        f"{result['wall_seconds']:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+def write(result: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def previous_seconds(path: Path) -> dict[str, float]:
+    """Each defect's wall time in the last audit written at ``path`` (to start the slowest first)."""
+    try:
+        return {r["name"]: float(r["seconds"]) for r in json.loads(path.read_text())["defects"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}

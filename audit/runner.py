@@ -1,0 +1,209 @@
+"""Runs the audit: the baseline and every planted defect, each in a fresh process, in parallel, and
+judges what went red.
+
+Each run is ``python -m audit.run_one`` on the scenarios of the criteria it concerns (the baseline:
+the union of every defect's criteria, with no defect planted). What went red is read from the
+run's evidence file, never from behave's exit status: a criterion is red when one of its scenarios
+failed or raised an error. A defect is caught when every criterion it names went red, and survives
+otherwise. A criterion that is red without any defect makes the audit void: a suite that fails
+anyway proves nothing by failing under a defect.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audit import run_one
+from audit.defects import Defect
+
+ROOT = Path(__file__).resolve().parent.parent
+RED = frozenset(("failed", "error", "hook_error"))
+NOT_RUN = frozenset(("skipped", "untested", "undefined"))
+
+CAUGHT = "caught"
+SURVIVED = "survived"
+TIMED_OUT = "timed out"
+NOT_RAN = "not run"  # a named criterion had no scenario in the run: the audit cannot judge it
+BROKEN = "defect broken"  # the defect's own code failed (the system changed under it): nothing learned
+
+BASELINE = "baseline"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    defect: str | None  # None: the system as it is
+    criteria: tuple[str, ...]
+
+
+@dataclass
+class Outcome:
+    job: Job
+    records: list[dict] = field(default_factory=list)  # the run's evidence, one record per scenario
+    failures: dict[str, str] = field(default_factory=dict)  # criterion -> the first failure's message
+    seconds: float = 0.0
+    timed_out: bool = False
+    returncode: int | None = None
+    log: str = ""  # where the run's own output went
+
+    @property
+    def broken(self) -> bool:
+        return self.returncode == run_one.BROKEN_STATUS
+
+
+@dataclass(frozen=True)
+class Judgement:
+    red: tuple[str, ...]  # the named criteria that went red
+    not_run: tuple[str, ...]  # the named criteria no scenario of the run reported on
+    verdict: str
+
+
+def judge(
+    criteria: Iterable[str], records: Iterable[dict], timed_out: bool = False, broken: bool = False
+) -> Judgement:
+    """What went red of ``criteria`` in a run with these evidence records, and the verdict.
+
+    Caught needs every named criterion red. A run whose defect's own code failed is "defect broken"
+    (its red proves nothing); one cut short by its time limit is "timed out" (the suite did not fail
+    in a reasonable time); one that reported nothing on a named criterion is "not run".
+    """
+    named = tuple(dict.fromkeys(criteria))
+    red: set[str] = set()
+    ran: set[str] = set()
+    for record in records:
+        status = record.get("status")
+        for criterion in record.get("criteria", ()):
+            if status in RED:
+                red.add(criterion)
+            if status not in NOT_RUN:
+                ran.add(criterion)
+    went_red = tuple(c for c in named if c in red)
+    not_run = tuple(c for c in named if c not in ran)
+    if broken:
+        verdict = BROKEN
+    elif timed_out:
+        verdict = TIMED_OUT
+    elif len(went_red) == len(named):
+        verdict = CAUGHT
+    elif not_run:
+        verdict = NOT_RAN
+    else:
+        verdict = SURVIVED
+    return Judgement(went_red, not_run, verdict)
+
+
+def baseline_problems(judgement: Judgement) -> list[str]:
+    """Why a baseline run voids the audit; empty when every criterion ran and stayed green."""
+    problems = []
+    if judgement.verdict == TIMED_OUT:
+        problems.append("the baseline run timed out")
+    if judgement.red:
+        problems.append(f"red without any defect: {', '.join(judgement.red)}")
+    if judgement.not_run:
+        problems.append(f"no scenario ran for: {', '.join(judgement.not_run)}")
+    return problems
+
+
+def read_records(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def failure_messages(path: Path) -> dict[str, str]:
+    """Criterion -> the message of its first failing step, from behave's JSON report."""
+    try:
+        features = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, str] = {}
+    for feature in features:
+        for scenario in feature.get("elements", ()):
+            if scenario.get("status") not in RED:
+                continue
+            criteria = [t.split(":", 1)[1] for t in scenario.get("tags", ()) if t.startswith("criterion:")]
+            message = _first_error(scenario) or f"{scenario.get('status')} (no failing step: a hook failed)"
+            for criterion in criteria:
+                found.setdefault(criterion, f"{scenario.get('location')}: {message}")
+    return found
+
+
+def _first_error(scenario: dict) -> str:
+    for step in scenario.get("steps", ()):
+        result = step.get("result", {})
+        if result.get("status") in RED:
+            text = result.get("error_message") or ""
+            lines = [line.strip() for line in (text if isinstance(text, list) else text.splitlines())]
+            lines = [line for line in lines if line]
+            asserted = [line for line in lines if line.startswith("ASSERT FAILED")]
+            chosen = asserted[0] if asserted else (lines[-1] if lines else "")
+            return f"{step.get('name', '')}: {chosen}"[:300]
+    return ""
+
+
+def run_job(job: Job, workdir: Path, seed: int, timeout: float) -> Outcome:
+    """Run ``job`` in a fresh interpreter; its evidence, report and log go to ``workdir``."""
+    evidence = workdir / f"{job.name}.evidence.jsonl"
+    details = workdir / f"{job.name}.behave.json"
+    log = workdir / f"{job.name}.log"
+    for stale in (evidence, details):
+        stale.unlink(missing_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "audit.run_one",
+        f"--criteria={','.join(job.criteria)}",
+        f"--evidence={evidence}",
+        f"--details={details}",
+        f"--seed={seed}",
+    ]
+    if job.defect is not None:
+        command.append(f"--defect={job.defect}")
+    outcome = Outcome(job, log=str(log.relative_to(ROOT) if log.is_relative_to(ROOT) else log))
+    started = time.perf_counter()
+    with log.open("w") as out:
+        try:
+            outcome.returncode = subprocess.run(
+                command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=False
+            ).returncode
+        except subprocess.TimeoutExpired:
+            outcome.timed_out = True
+    outcome.seconds = time.perf_counter() - started
+    outcome.records = read_records(evidence)
+    outcome.failures = failure_messages(details)
+    return outcome
+
+
+def jobs_for(defects: list[Defect], longest_first: dict[str, float] | None = None) -> list[Job]:
+    """The baseline over the union of the defects' criteria, then the defects, the slowest first."""
+    union = tuple(sorted({c for d in defects for c in d.criteria}))
+    known = longest_first or {}
+    ordered = sorted(defects, key=lambda d: -known.get(d.name, 0.0))
+    return [Job(BASELINE, None, union), *(Job(d.name, d.name, d.criteria) for d in ordered)]
+
+
+def run_all(
+    jobs: list[Job],
+    workdir: Path,
+    seed: int,
+    workers: int,
+    timeout: float,
+    progress: Callable[[Outcome], None] = lambda _outcome: None,
+) -> dict[str, Outcome]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    outcomes: dict[str, Outcome] = {}
+    # Threads only wait on the child processes, which do the work, so a thread pool suffices.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_job, job, workdir, seed, timeout) for job in jobs]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes[outcome.job.name] = outcome
+            progress(outcome)
+    return outcomes

@@ -1,0 +1,214 @@
+"""The audit's own logic: the catalogue is well formed and names criteria the features carry, every
+defect plants and is put back, and what counts as caught, survived, timed out or void."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from audit.defects import CATALOGUE, MISSING, NAME, Planter, by_name, planted
+from audit.report import build, passed, table
+from audit.run_one import behave_config, tag_expression
+from audit.runner import (
+    BASELINE,
+    BROKEN,
+    CAUGHT,
+    NOT_RAN,
+    ROOT,
+    SURVIVED,
+    TIMED_OUT,
+    Job,
+    Outcome,
+    baseline_problems,
+    failure_messages,
+    jobs_for,
+    judge,
+)
+
+
+def tagged_criteria() -> set[str]:
+    found: set[str] = set()
+    for feature in (ROOT / "features").rglob("*.feature"):
+        found.update(re.findall(r"@criterion:(\S+)", feature.read_text()))
+    return found
+
+
+# --- the catalogue --------------------------------------------------------------------------------------
+
+
+def test_the_catalogue_holds_at_least_25_named_defects():
+    names = [d.name for d in CATALOGUE]
+    assert len(names) >= 25
+    assert len(set(names)) == len(names), "two defects share a name"
+    for d in CATALOGUE:
+        assert NAME.match(d.name), f"{d.name!r} is not a lower-case hyphenated name"
+        assert d.description.strip() and "\n" not in d.description, f"{d.name}: not a one-line description"
+        assert d.criteria, f"{d.name} names no criterion to turn red"
+        assert len(set(d.criteria)) == len(d.criteria), f"{d.name} names a criterion twice"
+
+
+def test_every_criterion_a_defect_names_is_tagged_in_the_features():
+    tagged = tagged_criteria()
+    for d in CATALOGUE:
+        missing = set(d.criteria) - tagged
+        assert not missing, f"{d.name} names criteria no scenario carries: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda d: d.name)
+def test_each_defect_changes_the_system_and_is_put_back(entry):
+    with planted(entry) as planter:
+        replaced = planter.replaced
+        assert replaced, f"{entry.name} replaced nothing: it could never be caught"
+        for owner, name, before in replaced:
+            assert vars(owner).get(name, MISSING) is not before, f"{entry.name}: {name} unchanged"
+    first: dict[tuple[int, str], tuple[object, str, object]] = {}
+    for owner, name, before in replaced:
+        first.setdefault((id(owner), name), (owner, name, before))  # a second wrap sees the first
+    for owner, name, before in first.values():
+        assert vars(owner).get(name, MISSING) is before, f"{entry.name}: {name} not restored"
+
+
+def test_an_unknown_defect_is_refused_by_name():
+    with pytest.raises(KeyError, match="no defect called 'nope'"):
+        by_name("nope")
+
+
+class _Thing:
+    def twice(self, x):
+        return 2 * x
+
+    def fails(self):
+        raise AttributeError("the system's own error")
+
+
+def test_a_defect_whose_own_code_fails_is_reported_broken_but_the_systems_errors_are_not():
+    planter = Planter()
+    planter.wrap(_Thing, "twice", lambda original, thing, x: thing.no_such_attribute)
+    planter.wrap(_Thing, "fails", lambda original, thing: original(thing))
+    try:
+        with pytest.raises(AttributeError):
+            _Thing().twice(1)
+        with pytest.raises(AttributeError):
+            _Thing().fails()
+    finally:
+        planter.restore()
+    assert len(planter.broken) == 1 and planter.broken[0].startswith("twice: AttributeError")
+    assert _Thing().twice(2) == 4
+
+
+def test_planting_an_attribute_that_does_not_exist_is_refused():
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        Planter().set(_Thing, "missing", None)
+
+
+# --- selecting and running ------------------------------------------------------------------------------
+
+
+def test_the_tag_expression_selects_any_of_the_criteria():
+    assert tag_expression(["A", "B-C"]) == "@criterion:A or @criterion:B-C"
+    with pytest.raises(ValueError):
+        tag_expression([])
+
+
+def test_the_behave_run_replaces_the_configured_formatters(monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)
+    config = behave_config(["P2-WORKFLOW"], tmp_path / "e.jsonl", tmp_path / "d.json", 7)
+    assert config.format == ["json"], "behave.ini's Allure formatter would write into reports/"
+    assert [o.name for o in config.outputs] == [str(tmp_path / "d.json")]
+    assert "format" not in config.defaults
+    assert config.userdata["evidence"] == str(tmp_path / "e.jsonl")
+    assert config.userdata["seed"] == "7"
+
+
+def test_the_baseline_covers_every_defects_criteria_and_the_slowest_defect_starts_first():
+    defects = [by_name("no-reconnect"), by_name("depth-off-by-one")]
+    jobs = jobs_for(defects, {"depth-off-by-one": 9.0, "no-reconnect": 1.0})
+    assert jobs[0] == Job(BASELINE, None, tuple(sorted({*defects[0].criteria, *defects[1].criteria})))
+    assert [j.name for j in jobs[1:]] == ["depth-off-by-one", "no-reconnect"]
+
+
+# --- verdicts -------------------------------------------------------------------------------------------
+
+
+def rec(status, *criteria):
+    return {"criteria": list(criteria), "status": status}
+
+
+def test_caught_needs_every_named_criterion_red():
+    records = [rec("failed", "A"), rec("passed", "B"), rec("error", "C")]
+    assert judge(["A", "C"], records).verdict == CAUGHT
+    partly = judge(["A", "B"], records)
+    assert partly.verdict == SURVIVED and partly.red == ("A",)
+    assert judge(["B"], records + [rec("passed", "B")]).verdict == SURVIVED
+
+
+def test_a_criterion_red_in_any_of_its_scenarios_is_red():
+    assert judge(["A"], [rec("passed", "A"), rec("hook_error", "A")]).red == ("A",)
+
+
+def test_a_named_criterion_without_a_scenario_run_is_not_run():
+    judgement = judge(["A", "B"], [rec("passed", "A"), rec("skipped", "B")])
+    assert judgement.verdict == NOT_RAN and judgement.not_run == ("B",)
+
+
+def test_a_time_limit_or_a_broken_defect_is_never_a_catch():
+    records = [rec("failed", "A")]
+    assert judge(["A"], records, timed_out=True).verdict == TIMED_OUT
+    assert judge(["A"], records, broken=True).verdict == BROKEN
+
+
+def test_a_baseline_with_a_red_or_unrun_criterion_voids_the_audit():
+    assert baseline_problems(judge(["A"], [rec("passed", "A")])) == []
+    assert baseline_problems(judge(["A"], [rec("failed", "A")])) == ["red without any defect: A"]
+    assert baseline_problems(judge(["A", "B"], [rec("passed", "A")])) == ["no scenario ran for: B"]
+
+
+def test_the_first_failing_step_says_why_a_criterion_went_red(tmp_path):
+    report = [
+        {
+            "elements": [
+                {
+                    "tags": ["criterion:A", "phase2"],
+                    "status": "failed",
+                    "location": "features/x.feature:3",
+                    "steps": [
+                        {"name": "ok", "result": {"status": "passed"}},
+                        {
+                            "name": "the rate",
+                            "result": {"status": "failed", "error_message": "ASSERT FAILED: low"},
+                        },
+                    ],
+                },
+                {"tags": ["criterion:B"], "status": "error", "location": "features/x.feature:9", "steps": []},
+            ]
+        }
+    ]
+    path = tmp_path / "details.json"
+    path.write_text(json.dumps(report))
+    found = failure_messages(path)
+    assert found["A"] == "features/x.feature:3: the rate: ASSERT FAILED: low"
+    assert "hook" in found["B"]
+    assert failure_messages(tmp_path / "absent.json") == {}
+
+
+def test_the_report_counts_catches_and_fails_on_a_survivor_or_a_void_baseline():
+    a, b = by_name("depth-off-by-one"), by_name("no-reconnect")
+    jobs = {j.name: j for j in jobs_for([a, b])}
+    outcomes = {
+        BASELINE: Outcome(jobs[BASELINE], [rec("passed", c) for c in jobs[BASELINE].criteria], seconds=3.0),
+        a.name: Outcome(jobs[a.name], [rec("failed", *a.criteria)], seconds=1.0),
+        b.name: Outcome(jobs[b.name], [rec("passed", *b.criteria)], seconds=2.0),
+    }
+    result = build([a, b], outcomes, seed=5, workers=2, wall_seconds=4.0)
+    assert (result["planted"], result["caught"], result["seed"], result["void"]) == (2, 1, 5, False)
+    assert {"name", "description", "criteria", "red", "verdict", "seconds"} <= set(result["defects"][0])
+    assert [r["verdict"] for r in result["defects"]] == [CAUGHT, SURVIVED]
+    assert not passed(result)
+    assert "depth-off-by-one" in table(result)
+    outcomes[b.name] = Outcome(jobs[b.name], [rec("failed", *b.criteria)])
+    assert passed(build([a, b], outcomes, 5, 2, 4.0))
+    outcomes[BASELINE].records[0]["status"] = "failed"
+    void = build([a, b], outcomes, 5, 2, 4.0)
+    assert void["void"] and not passed(void)
