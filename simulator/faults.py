@@ -1,45 +1,116 @@
 """Faults injected on purpose: a plan in YAML, or one fault at a time from a scenario.
 
 A plan is a list of entries ``{at: SECONDS, fault: KIND, ...parameters}``. Kinds and their
-parameters (defaults in brackets):
+parameters (defaults in brackets, ranges in parentheses):
 
 - ``disconnect``: drop order-entry sessions; ``account`` [all]
-- ``latency_spike``: multiply a link's delays; ``link`` [client_to_gateway], ``factor`` [20], ``duration`` [5]
-- ``drop_feed``: lose market data messages (a sequence gap); ``count`` [10]
+- ``latency_spike``: multiply a link's delays; ``link`` [client_to_gateway], ``factor`` (0, 1000] [20],
+  ``duration`` [5]
+- ``drop_feed``: lose market data messages (a sequence gap); ``count`` (1 to 1,000,000) [10]
 - ``stale_feed``: withhold the feed; ``duration`` [5]
 - ``reject_storm``: refuse every order at the gateway; ``duration`` [3]
 - ``halt``: halt ``symbol`` [the first; a ticker or its 1-based number], resume after ``duration`` [30]
 - ``crash``: gateway crash and restart after ``duration`` [5]
-- ``slow_acks``: delay acknowledgements by ``extra`` seconds [0.5] for ``duration`` [10]
+- ``slow_acks``: delay acknowledgements by ``extra`` seconds (0, 60] [0.5] for ``duration`` [10]
+
+``at`` is 0 to 604,800 s (a week) and every ``duration`` above 0 and at most 86,400 s (a day); numbers
+are finite, integers are integers. A plan is checked whole when it is loaded, and its halts' symbols
+when a market schedules it, so a wrong entry stops a run before it starts, with an
+:class:`~userfiles.reading.InputError` naming the file, the entry and the key.
 
 Every fault is journaled when it starts and when it ends.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import simpy
-import yaml
+from pydantic import AfterValidator, Field
 
 from simulator.exchange import Exchange
 from simulator.gateway import Gateway
 from simulator.journal import Journal
 from simulator.latency import LINKS
+from userfiles.reading import InputError, parse_yaml, read_yaml, shown
+from userfiles.schema import Number, Text, Whole, checked, validate
 
-PARAMS: dict[str, dict[str, Any]] = {
-    "disconnect": {"account": None},
-    "latency_spike": {"link": "client_to_gateway", "factor": 20.0, "duration": 5.0},
-    "drop_feed": {"count": 10},
-    "stale_feed": {"duration": 5.0},
-    "reject_storm": {"duration": 3.0},
-    "halt": {"symbol": None, "duration": 30.0},
-    "crash": {"duration": 5.0},
-    "slow_acks": {"extra": 0.5, "duration": 10.0},
+# Ranges of the parameters (README, "Running the simulator"): a fault starts within a week of the
+# start (the longest run the command line allows) and lasts at most a day.
+MAX_AT = 604_800.0
+MAX_DURATION = 86_400.0
+
+
+def _known_link(link: str) -> str:
+    if link not in LINKS:
+        raise ValueError(f"unknown link (known: {', '.join(LINKS)})")
+    return link
+
+
+At = Annotated[Number, Field(ge=0, le=MAX_AT)]
+Duration = Annotated[Number, Field(gt=0, le=MAX_DURATION)]
+
+
+@checked
+@dataclass(frozen=True)
+class _Disconnect:
+    account: Text | None = None  # every account
+
+
+@checked
+@dataclass(frozen=True)
+class _LatencySpike:
+    link: Annotated[Text, AfterValidator(_known_link)] = "client_to_gateway"
+    factor: Annotated[Number, Field(gt=0, le=1000)] = 20.0
+    duration: Duration = 5.0
+
+
+@checked
+@dataclass(frozen=True)
+class _DropFeed:
+    count: Annotated[Whole, Field(ge=1, le=1_000_000)] = 10
+
+
+@checked
+@dataclass(frozen=True)
+class _Lasting:
+    duration: Duration = 5.0
+
+
+@checked
+@dataclass(frozen=True)
+class _RejectStorm:
+    duration: Duration = 3.0
+
+
+@checked
+@dataclass(frozen=True)
+class _Halt:
+    symbol: Text | Annotated[Whole, Field(ge=1)] | None = None  # a ticker or its 1-based number; the first
+    duration: Duration = 30.0
+
+
+@checked
+@dataclass(frozen=True)
+class _SlowAcks:
+    extra: Annotated[Number, Field(gt=0, le=60)] = 0.5
+    duration: Duration = 10.0
+
+
+_SCHEMAS: dict[str, type] = {
+    "disconnect": _Disconnect,
+    "latency_spike": _LatencySpike,
+    "drop_feed": _DropFeed,
+    "stale_feed": _Lasting,
+    "reject_storm": _RejectStorm,
+    "halt": _Halt,
+    "crash": _Lasting,
+    "slow_acks": _SlowAcks,
 }
-KINDS = tuple(PARAMS)
+KINDS = tuple(_SCHEMAS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +118,7 @@ class Fault:
     at: float
     kind: str
     params: tuple[tuple[str, Any], ...]
+    where: str = field(default="fault", compare=False)  # the plan's file and entry, for messages
 
     def param(self, name: str) -> Any:
         return dict(self.params)[name]
@@ -56,39 +128,17 @@ class Fault:
         return float(dict(self.params).get("duration", 0.0))
 
 
-def _checked(kind: str, where: str, given: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    defaults = PARAMS[kind]
-    values = dict(defaults)
-    for key, value in given.items():
-        if key not in defaults:
-            known = ", ".join(defaults) or "none"
-            raise ValueError(f"{where}: {kind} has no parameter {key!r} (known: {known})")
-        default = defaults[key]
-        if value is None and default is None:
-            continue  # left to its default (all accounts, the first symbol)
-        if isinstance(default, float):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"{where}: {key} must be a positive number, got {value!r}")
-            value = float(value)
-        elif isinstance(default, int):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{where}: {key} must be a positive integer, got {value!r}")
-        elif key == "link" and value not in LINKS:
-            raise ValueError(f"{where}: link {value!r} unknown (known: {', '.join(LINKS)})")
-        elif key == "symbol" and not isinstance(value, str | int):
-            raise ValueError(f"{where}: symbol must be a ticker or a number, got {value!r}")
-        elif key == "account" and not isinstance(value, str):
-            raise ValueError(f"{where}: account must be a name, got {value!r}")
-        values[key] = value
-    return tuple(values.items())
-
-
 def make_fault(at: float, kind: str, params: dict[str, Any], where: str = "fault") -> Fault:
-    if kind not in PARAMS:
-        raise ValueError(f"{where}: unknown fault {kind!r} (known: {', '.join(KINDS)})")
-    if isinstance(at, bool) or not isinstance(at, int | float) or at < 0:
-        raise ValueError(f"{where}: 'at' must be seconds from the start, got {at!r}")
-    return Fault(float(at), kind, _checked(kind, where, params))
+    """A fault of ``kind`` at ``at`` seconds; an InputError naming ``where`` and the key if it is wrong."""
+    if not isinstance(kind, str) or kind not in _SCHEMAS:
+        raise InputError(where, "fault", f"unknown fault {shown(kind)} (known: {', '.join(KINDS)})")
+    if isinstance(at, bool) or not isinstance(at, int | float):
+        raise InputError(where, "at", f"must be seconds from the start, got {shown(at)}")
+    if not 0 <= at <= MAX_AT:  # NaN fails this too
+        raise InputError(where, "at", f"must be from 0 to {MAX_AT:g} seconds (a week), got {shown(at)}")
+    checked_params = validate(_SCHEMAS[kind], params, f"{where}: {kind}")
+    values = tuple((f.name, getattr(checked_params, f.name)) for f in dataclasses.fields(checked_params))
+    return Fault(float(at), kind, values, where)
 
 
 @dataclass(frozen=True)
@@ -100,14 +150,14 @@ class FaultPlan:
         if entries is None:
             return cls()
         if not isinstance(entries, list):
-            raise ValueError(f"{where}: expected a list of faults, got {type(entries).__name__}")
+            raise InputError(where, "", f"expected a list of faults, got {type(entries).__name__}")
         faults = []
         for n, entry in enumerate(entries, start=1):
             here = f"{where}: entry {n}"
             if not isinstance(entry, dict):
-                raise ValueError(f"{here}: expected a mapping, got {entry!r}")
+                raise InputError(here, "", f"expected a mapping, got {shown(entry)}")
             if "at" not in entry or "fault" not in entry:
-                raise ValueError(f"{here}: needs 'at' and 'fault'")
+                raise InputError(here, "", "needs 'at' and 'fault'")
             rest = {k: v for k, v in entry.items() if k not in ("at", "fault")}
             faults.append(make_fault(entry["at"], entry["fault"], rest, here))
         return cls(tuple(sorted(faults, key=lambda f: f.at)))
@@ -115,17 +165,11 @@ class FaultPlan:
     @classmethod
     def load(cls, source: str | Path) -> FaultPlan:
         """A plan from a YAML file path or from YAML text."""
-        text, where = str(source), "fault plan"
+        text = str(source)
         if "\n" not in text and (text.endswith((".yaml", ".yml")) or Path(text).exists()):
-            where = text
-            try:
-                text = Path(text).read_text()
-            except OSError as exc:
-                raise ValueError(f"{where}: {exc.strerror or exc}") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
+            data, where = read_yaml(text), text
+        else:
+            data, where = parse_yaml(text, "fault plan"), "fault plan"
         if isinstance(data, dict) and "faults" in data:
             data = data["faults"]
         return cls.from_entries(data, where)
@@ -158,20 +202,26 @@ class Injector:
         self.injected: list[Injected] = []
 
     def schedule(self, plan: FaultPlan) -> None:
+        """Schedule every fault of ``plan``, having checked first that each names a listed symbol."""
+        for fault in plan.faults:
+            if fault.kind == "halt":
+                self._symbol(fault.param("symbol"), fault.where)
         for fault in plan.faults:
             self.env.timeout(max(0.0, fault.at - self.env.now)).callbacks.append(
                 lambda _e, f=fault: self.inject(f.kind, **dict(f.params))
             )
 
-    def _symbol(self, symbol: str | int | None) -> str:
+    def _symbol(self, symbol: str | int | None, where: str = "fault") -> str:
+        listed = self.symbols
         if symbol is None:
-            return self.symbols[0]
+            return listed[0]
         if isinstance(symbol, int):
-            if not 1 <= symbol <= len(self.symbols):
-                raise ValueError(f"halt: symbol number {symbol} out of 1..{len(self.symbols)}")
-            return self.symbols[symbol - 1]
-        if symbol not in self.symbols:
-            raise ValueError(f"halt: unknown symbol {symbol!r} (listed: {', '.join(self.symbols)})")
+            if not 1 <= symbol <= len(listed):
+                raise InputError(where, "symbol", f"number {symbol} not in 1..{len(listed)} (listed)")
+            return listed[symbol - 1]
+        if symbol not in listed:
+            shown_list = ", ".join(listed[:10]) + (", ..." if len(listed) > 10 else "")
+            raise InputError(where, "symbol", f"unknown symbol {shown(symbol)} (listed: {shown_list})")
         return symbol
 
     def inject(self, kind: str, **given: Any) -> Injected:

@@ -20,9 +20,9 @@ from simulator.world import Market, MarketConfig
         ([{"at": 1, "fault": "earthquake"}], ["entry 1", "unknown fault", "'earthquake'"]),
         (
             [{"at": 1, "fault": "crash"}, {"at": 2, "fault": "crash", "lenght": 3}],
-            ["entry 2", "crash", "'lenght'"],
+            ["entry 2", "crash", "lenght", "unknown key"],
         ),
-        ([{"at": 1, "fault": "stale_feed", "duration": -1}], ["entry 1", "duration", "positive", "-1"]),
+        ([{"at": 1, "fault": "stale_feed", "duration": -1}], ["entry 1", "duration", "greater than 0", "-1"]),
         ([{"at": 1, "fault": "stale_feed", "duration": 0}], ["entry 1", "duration"]),
         ([{"at": 1, "fault": "drop_feed", "count": 2.5}], ["entry 1", "count", "integer"]),
         ([{"at": 1, "fault": "halt", "duration": True}], ["entry 1", "duration"]),
@@ -30,8 +30,8 @@ from simulator.world import Market, MarketConfig
         ([{"at": 1, "fault": "disconnect", "account": 7}], ["entry 1", "account"]),
         ([{"at": 1, "fault": "crash"}, {"fault": "crash"}], ["entry 2", "'at'"]),
         ([{"at": 1}], ["entry 1", "'fault'"]),
-        ([{"at": -2, "fault": "crash"}], ["entry 1", "'at'", "-2"]),
-        ([{"at": "soon", "fault": "crash"}], ["entry 1", "'at'", "soon"]),
+        ([{"at": -2, "fault": "crash"}], ["entry 1", "at:", "-2"]),
+        ([{"at": "soon", "fault": "crash"}], ["entry 1", "at:", "soon"]),
         (["crash"], ["entry 1", "mapping"]),
         ({"at": 1, "fault": "crash"}, ["list"]),
     ],
@@ -49,7 +49,7 @@ def test_fault_plan_none_is_empty():
 
 
 def test_fault_plan_yaml_text_errors_name_entry():
-    with pytest.raises(ValueError, match=r"fault plan: entry 1: unknown fault 'boom'"):
+    with pytest.raises(ValueError, match=r"fault plan: entry 1: fault: unknown fault 'boom'"):
         FaultPlan.load("- {at: 1, fault: boom}\n")
     with pytest.raises(ValueError, match="not valid YAML"):
         FaultPlan.load("- {at: 1, fault: [\n")
