@@ -23,19 +23,32 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field
+
+from userfiles.schema import Number, checked
 
 
+@checked
 @dataclass(frozen=True, slots=True)
 class FairValueParams:
-    """How one symbol's fair value moves. Volatilities are of log returns, in per-second units."""
+    """How one symbol's fair value moves. Volatilities are of log returns, in per-second units.
 
-    vol_per_second: float  # long-run standard deviation of the diffusive log return over one second
-    garch_alpha: float  # weight of the last squared return in the next step's variance
-    garch_beta: float  # weight of the last variance; alpha + beta < 1 is the persistence
-    jump_rate: float  # jumps per second
-    jump_mean: float  # mean log size of a jump
-    jump_std: float  # standard deviation of a jump's log size
-    step: float = 1.0  # seconds between fair value moves
+    The ranges are checked when a profile is loaded: 1% a second is far beyond any real market,
+    and a step under 0.01 s would cost more than a hundred updates a second per symbol.
+    """
+
+    # long-run standard deviation of the diffusive log return over one second
+    vol_per_second: Annotated[Number, Field(ge=0, le=0.01)]
+    garch_alpha: Annotated[
+        Number, Field(ge=0, lt=1)
+    ]  # weight of the last squared return in the next variance
+    garch_beta: Annotated[Number, Field(ge=0, lt=1)]  # weight of the last variance; alpha + beta < 1
+    jump_rate: Annotated[Number, Field(ge=0, le=1)]  # jumps per second
+    jump_mean: Annotated[Number, Field(ge=-0.5, le=0.5)]  # mean log size of a jump
+    jump_std: Annotated[Number, Field(ge=0, le=0.5)]  # standard deviation of a jump's log size
+    step: Annotated[Number, Field(ge=0.01, le=60)] = 1.0  # seconds between fair value moves
 
     def __post_init__(self) -> None:
         if self.vol_per_second < 0 or self.jump_rate < 0 or self.jump_std < 0 or self.step <= 0:
@@ -44,16 +57,19 @@ class FairValueParams:
             raise ValueError(f"GARCH needs alpha, beta >= 0 and alpha + beta < 1: {self}")
 
 
+@checked
 @dataclass(frozen=True, slots=True)
 class Crash:
     """A scheduled sharp drop and partial recovery of the fair value."""
 
-    at: float  # seconds of simulated time when the fall starts
-    depth: float  # fraction of the price lost at the bottom, e.g. 0.06
-    fall_seconds: float
-    recover_seconds: float
-    recovery: float  # fraction of the loss won back, 0..1
-    vol_boost: float = 1.0  # multiplies the GARCH variance when the fall starts
+    at: Annotated[Number, Field(ge=0, le=604_800)]  # seconds of simulated time when the fall starts
+    depth: Annotated[Number, Field(gt=0, lt=1)]  # fraction of the price lost at the bottom, e.g. 0.06
+    fall_seconds: Annotated[Number, Field(gt=0, le=86_400)]
+    recover_seconds: Annotated[Number, Field(gt=0, le=86_400)]
+    recovery: Annotated[Number, Field(ge=0, le=1)]  # fraction of the loss won back
+    vol_boost: Annotated[Number, Field(ge=1, le=100)] = (
+        1.0  # multiplies the GARCH variance when the fall starts
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.depth < 1 or not 0 <= self.recovery <= 1:

@@ -166,13 +166,35 @@ class FaultPlan:
     def load(cls, source: str | Path) -> FaultPlan:
         """A plan from a YAML file path or from YAML text."""
         text = str(source)
-        if "\n" not in text and (text.endswith((".yaml", ".yml")) or Path(text).exists()):
+        if isinstance(source, Path) or (
+            "\n" not in text and (text.endswith((".yaml", ".yml")) or Path(text).exists())
+        ):
             data, where = read_yaml(text), text
         else:
             data, where = parse_yaml(text, "fault plan"), "fault plan"
         if isinstance(data, dict) and "faults" in data:
             data = data["faults"]
         return cls.from_entries(data, where)
+
+    def check_symbols(self, listed: list[str]) -> None:
+        """Refuse, naming the entry, a halt of a symbol that is not ``listed``."""
+        for fault in self.faults:
+            if fault.kind == "halt":
+                resolve_symbol(fault.param("symbol"), listed, fault.where)
+
+
+def resolve_symbol(symbol: str | int | None, listed: list[str], where: str) -> str:
+    """The listed symbol a halt names (a ticker, a 1-based number, or None for the first)."""
+    if symbol is None:
+        return listed[0]
+    if isinstance(symbol, int):
+        if not 1 <= symbol <= len(listed):
+            raise InputError(where, "symbol", f"number {symbol} not in 1..{len(listed)} (listed)")
+        return listed[symbol - 1]
+    if symbol not in listed:
+        some = ", ".join(listed[:10]) + (", ..." if len(listed) > 10 else "")
+        raise InputError(where, "symbol", f"unknown symbol {shown(symbol)} (listed: {some})")
+    return symbol
 
 
 @dataclass(frozen=True)
@@ -203,26 +225,14 @@ class Injector:
 
     def schedule(self, plan: FaultPlan) -> None:
         """Schedule every fault of ``plan``, having checked first that each names a listed symbol."""
-        for fault in plan.faults:
-            if fault.kind == "halt":
-                self._symbol(fault.param("symbol"), fault.where)
+        plan.check_symbols(self.symbols)
         for fault in plan.faults:
             self.env.timeout(max(0.0, fault.at - self.env.now)).callbacks.append(
                 lambda _e, f=fault: self.inject(f.kind, **dict(f.params))
             )
 
-    def _symbol(self, symbol: str | int | None, where: str = "fault") -> str:
-        listed = self.symbols
-        if symbol is None:
-            return listed[0]
-        if isinstance(symbol, int):
-            if not 1 <= symbol <= len(listed):
-                raise InputError(where, "symbol", f"number {symbol} not in 1..{len(listed)} (listed)")
-            return listed[symbol - 1]
-        if symbol not in listed:
-            shown_list = ", ".join(listed[:10]) + (", ..." if len(listed) > 10 else "")
-            raise InputError(where, "symbol", f"unknown symbol {shown(symbol)} (listed: {shown_list})")
-        return symbol
+    def _symbol(self, symbol: str | int | None) -> str:
+        return resolve_symbol(symbol, self.symbols, "halt")
 
     def inject(self, kind: str, **given: Any) -> Injected:
         """Start fault ``kind`` now; return its record (its end is when its effect is over)."""

@@ -24,6 +24,16 @@ from simulator.profiles import Profile, load_profile
 from simulator.rng import derive_seed, stream
 from simulator.traders import InformedTrader, MarketMaker, MomentumTrader, NoiseTrader, Seat
 
+# Bounds of a market (README, "Running the simulator"), measured on the 2-core development machine.
+# 1,000 symbols take 86 MB and 0.8 s to build and run one simulated second (10,000: 560 MB, 11.7 s;
+# 100,000: 5.2 GB, 164 s). Load 100 makes 5 symbols send 15,000 orders in 10 simulated seconds (0.5 s,
+# 40 MB); load 1,000 takes 4.1 s and 110 MB for the same. A whole market that wakes its traders
+# 100,000 times a simulated second takes 3 to 4 s of wall time per simulated second (200 symbols at
+# load 60: 5 s in 14 s, 150 MB; 1,000 symbols at load 12: 5 s in 21 s, 200 MB).
+MAX_SYMBOLS = 1_000
+MAX_LOAD = 100.0
+MAX_WAKEUPS = 100_000.0  # expected actions of all background traders per simulated second
+
 
 @dataclass(frozen=True)
 class MarketConfig:
@@ -38,10 +48,34 @@ class MarketConfig:
     sample_prices: float | None = None  # seconds between samples of each symbol's mid, if wanted
 
     def __post_init__(self) -> None:
-        if self.symbols < 1:
-            raise ValueError(f"symbols must be at least 1, got {self.symbols}")
-        if not self.load > 0:
-            raise ValueError(f"load must be positive, got {self.load}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        if isinstance(self.symbols, bool) or not isinstance(self.symbols, int):
+            raise ValueError(f"symbols must be an integer, got {self.symbols!r}")
+        if not 1 <= self.symbols <= MAX_SYMBOLS:
+            raise ValueError(
+                f"symbols must be 1 to {MAX_SYMBOLS:,} (each costs about 55 KB and 1 ms a simulated "
+                f"second), got {self.symbols}"
+            )
+        if (
+            isinstance(self.load, bool)
+            or not isinstance(self.load, int | float)
+            or not 0 < self.load <= MAX_LOAD
+        ):
+            raise ValueError(
+                f"load must be above 0 and at most {MAX_LOAD:g} (load 1,000 runs 5 symbols 10x slower "
+                f"than load 100), got {self.load!r}"
+            )
+        if self.sample_prices is not None and not 0.01 <= self.sample_prices <= 86_400:
+            raise ValueError(f"sample_prices must be 0.01 to 86400 seconds, got {self.sample_prices!r}")
+
+    def inputs(self) -> list[Path | str]:
+        """The files this market reads (a profile or fault plan given by path): never to be overwritten."""
+        return [
+            source
+            for source in (self.profile, self.faults)
+            if isinstance(source, Path) or (isinstance(source, str) and source.endswith((".yaml", ".yml")))
+        ]
 
 
 class Market:
@@ -49,14 +83,31 @@ class Market:
         self.config = config
         seed = config.seed
         self.profile = config.profile if isinstance(config.profile, Profile) else load_profile(config.profile)
+        wakeups = config.symbols * self.profile.wakeups(config.load)
+        if wakeups > MAX_WAKEUPS:
+            raise ValueError(
+                f"{config.symbols} symbols at load {config.load:g} with profile {self.profile.name!r} would "
+                f"wake the traders {wakeups:,.0f} times a simulated second, more than the {MAX_WAKEUPS:,.0f} "
+                "that take 3 to 4 s of wall time per simulated second: fewer symbols or a lower load"
+            )
+        plan = config.faults
+        if plan is not None and not isinstance(plan, FaultPlan):
+            plan = FaultPlan.load(plan)
+        listed = listing.generate(config.symbols, stream(seed, "instruments"), derive_seed(seed, "faker"))
+        self.instruments_by_symbol = {i.symbol: i for i in listed}
+        self.symbols = [i.symbol for i in listed]
+        if plan is not None:
+            plan.check_symbols(
+                self.symbols
+            )  # a halt of an unlisted symbol stops the market here, not mid-run
         # A float from the start: the journal writes times as floats whichever form (compiled or
         # sources, see simulator.native) the exchange runs in.
         self.env = simpy.Environment(initial_time=0.0)
         env = self.env
-        self.journal = Journal(config.journal)
-        listed = listing.generate(config.symbols, stream(seed, "instruments"), derive_seed(seed, "faker"))
-        self.instruments_by_symbol = {i.symbol: i for i in listed}
-        self.symbols = [i.symbol for i in listed]
+        links = None
+        if config.latency:
+            links = {k: Distribution.from_dict(v, f"latency: {k}") for k, v in config.latency.items()}
+        self.journal = Journal(config.journal, config.inputs())  # last: nothing after it refuses input
         halt = self.profile.halt
         self.exchange = Exchange(
             listed,
@@ -66,15 +117,11 @@ class Market:
             halt_pct=halt.pct,
             halt_seconds=halt.seconds,
         )
-        links = None
-        if config.latency:
-            links = {k: Distribution.from_dict(v, f"latency: {k}") for k, v in config.latency.items()}
         latency = LatencyModel(stream(seed, "latency"), **({"links": links} if links else {}))
         self.gateway = Gateway(env, self.exchange, latency, config.credentials, self.journal)
         self.injector = Injector(env, self.gateway, self.exchange, self.journal, self.symbols)
-        plan = config.faults
-        if plan is not None:
-            self.injector.schedule(plan if isinstance(plan, FaultPlan) else FaultPlan.load(plan))
+        self.plan = plan or FaultPlan()
+        self.injector.schedule(self.plan)
         self.fair: dict[str, FairValue] = {}
         self.prices: dict[str, list[float]] = {s: [] for s in self.symbols}
         for inst in listed:
@@ -147,4 +194,9 @@ class Market:
         ]
 
     def close(self) -> None:
+        """Complete the journal and put it in place."""
         self.journal.close()
+
+    def discard(self) -> None:
+        """End a failed or interrupted run: an old journal at the path stays as it was."""
+        self.journal.discard()

@@ -191,16 +191,16 @@ def test_parse_profile_minimal_keeps_defaults():
 @pytest.mark.parametrize(
     "data,words",
     [
-        (minimal(weather={"rain": 1}), ["where", "unknown section", "'weather'"]),
-        (minimal(noise={"rate": 1, "colour": "pink"}), ["where: noise", "unknown key", "'colour'"]),
-        (minimal(makers={"count": "two"}), ["where: makers", "count", "expected int", "'two'"]),
+        (minimal(weather={"rain": 1}), ["where: weather", "unknown section"]),
+        (minimal(noise={"rate": 1, "colour": "pink"}), ["where: noise: colour", "unknown key"]),
+        (minimal(makers={"count": "two"}), ["where: makers: count", "valid integer", "'two'"]),
         (minimal(makers={"count": 1.5}), ["where: makers", "count", "int"]),
-        (minimal(halt={"pct": "lots"}), ["where: halt", "pct", "expected float"]),
+        (minimal(halt={"pct": "lots"}), ["where: halt: pct", "valid number"]),
         (minimal(halt={"seconds": True}), ["where: halt", "seconds"]),
         (minimal(noise={"size_lots": [3, 1]}), ["where: noise", "size_lots", "low 3 above high 1"]),
-        (minimal(noise={"size_lots": [1]}), ["where: noise", "size_lots", "[low, high]"]),
+        (minimal(noise={"size_lots": [1]}), ["where: noise: size_lots[1]", "missing"]),
         (minimal(noise=[1, 2]), ["where: noise", "mapping"]),
-        ({"noise": {"rate": 1}}, ["where", "missing section 'fair_value'"]),
+        ({"noise": {"rate": 1}}, ["where: fair_value: missing section"]),
         ([1, 2], ["where", "mapping"]),
     ],
 )
