@@ -9,12 +9,17 @@ integers in price units (``1 / PRICE_SCALE`` of the currency); average cost and 
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 from dataclasses import dataclass
 
 from system.component import Health, HealthState, Lifecycle
 from system.errors import InvalidInput, require_positive_int, require_side, require_text
 from venue.messages import Side
+
+# SQLite stores an INTEGER in 64 bits: a quantity, a price or a notional (their product, which bounds
+# the fee) beyond this would not be stored, so it is refused by name before anything is written.
+MAX_INTEGER = (1 << 63) - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fills (
@@ -29,6 +34,30 @@ CREATE TABLE IF NOT EXISTS fills (
     time     REAL NOT NULL
 )
 """
+
+
+def _check_path(path: str) -> None:
+    """Refuse, by name, a database path that cannot be a file: a directory, or in a missing folder."""
+    if path == ":memory:":
+        return
+    if "\0" in path:
+        raise InvalidInput("ledger", "path", f"contains a NUL character: {path!r}")
+    if os.path.isdir(path):
+        raise InvalidInput("ledger", "path", f"{path!r} is a directory, not a database file")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InvalidInput("ledger", "path", f"folder {folder!r} does not exist")
+
+
+def _storable(text: object) -> bool:
+    """Whether ``text`` is a string SQLite can store as UTF-8 (no lone surrogate)."""
+    if not isinstance(text, str):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +88,13 @@ class PaperTradingSystem(Lifecycle):
 
     def __init__(self, path: str = ":memory:", fee_bps: float = 0.5) -> None:
         super().__init__()
-        if isinstance(fee_bps, bool) or not isinstance(fee_bps, int | float) or not fee_bps >= 0:
-            raise InvalidInput("ledger", "fee_bps", f"must be a non-negative number, got {fee_bps!r}")
+        if isinstance(fee_bps, bool) or not isinstance(fee_bps, int | float) or not 0 <= fee_bps <= 10_000:
+            raise InvalidInput(
+                "ledger", "fee_bps", f"must be a number from 0 to 10,000 (100%), got {fee_bps!r}"
+            )
         if not isinstance(path, str) or not path:
             raise InvalidInput("ledger", "path", f"must be a non-empty string, got {path!r}")
+        _check_path(path)
         self.path = path
         self.fee_bps = float(fee_bps)
         self._db: sqlite3.Connection | None = None
@@ -78,14 +110,18 @@ class PaperTradingSystem(Lifecycle):
         self._fills = 0
 
     def _on_start(self) -> None:
-        db = sqlite3.connect(self.path)
+        _check_path(self.path)  # again: the folder may have changed since construction
+        try:
+            db = sqlite3.connect(self.path)
+        except sqlite3.Error as exc:
+            raise InvalidInput("ledger", "path", f"cannot open {self.path!r}: {exc}") from None
         try:
             with db:
                 db.execute(_SCHEMA)
             rows = db.execute("SELECT symbol, side, qty, price, fee FROM fills ORDER BY seq").fetchall()
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
             db.close()
-            raise
+            raise InvalidInput("ledger", "path", f"{self.path!r} is not a ledger database: {exc}") from None
         self._db = db
         self._reset_state()
         # Replaying in insertion order reproduces the average cost and realized P&L exactly.
@@ -108,14 +144,27 @@ class PaperTradingSystem(Lifecycle):
         self, fill_id: str, order_id: str, symbol: str, side: Side, qty: int, price: int, time: float
     ) -> bool:
         """Record a fill; False (and no change) when ``fill_id`` was recorded before."""
-        where = f"ledger fill {fill_id}"
+        where = f"ledger fill {fill_id}" if _storable(fill_id) else f"ledger fill {fill_id!r}"
         require_text(where, "fill_id", fill_id)
         if not isinstance(order_id, str):
             raise InvalidInput(where, "order_id", f"must be a string, got {order_id!r}")
         require_text(where, "symbol", symbol)
+        for name, text in (("fill_id", fill_id), ("order_id", order_id), ("symbol", symbol)):
+            if not _storable(text):
+                raise InvalidInput(where, name, f"must be Unicode text without lone surrogates, got {text!r}")
         require_side(where, "side", side)
         require_positive_int(where, "qty", qty)
         require_positive_int(where, "price", price)
+        for name, number in (("qty", qty), ("price", price)):
+            if number > MAX_INTEGER:  # said by size: Python will not print an int of 4,300 digits
+                bits = number.bit_length()
+                raise InvalidInput(
+                    where, name, f"must be at most 2**63 - 1 (SQLite INTEGER), got {bits} bits"
+                )
+        if qty * price > MAX_INTEGER:
+            raise InvalidInput(
+                where, "qty", f"times price must be at most 2**63 - 1 (SQLite INTEGER), got {qty} x {price}"
+            )
         if isinstance(time, bool) or not isinstance(time, int | float) or not math.isfinite(time):
             raise InvalidInput(where, "time", f"must be a finite number, got {time!r}")
         db = self._require_db()

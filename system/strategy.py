@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-import yaml
-
 from system.errors import InvalidInput
 from system.intents import Amend, Cancel, Intent, Place
 from system.settings import from_mapping
+from userfiles.reading import InputError, read_yaml
 from venue.messages import Side, TimeInForce
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "strategy.yaml"
@@ -256,11 +255,9 @@ STRATEGIES: dict[str, tuple[type, type]] = {"mean_reversion": (MeanReversion, Me
 def load_defaults(name: str, path: Path = CONFIG_PATH) -> dict[str, Any]:
     """The defaults of strategy ``name`` from the YAML config; empty when the file has none."""
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except OSError as exc:
-        raise InvalidInput(str(path), "<file>", exc.strerror or str(exc)) from None
-    except yaml.YAMLError as exc:
-        raise InvalidInput(str(path), "<yaml>", str(exc).replace("\n", " ")) from None
+        data = read_yaml(path) or {}
+    except InputError as exc:  # unreadable, not UTF-8, not YAML: named with the line where there is one
+        raise InvalidInput(exc.where, exc.key or "<file>", exc.reason) from None
     if not isinstance(data, dict):
         raise InvalidInput(str(path), "<root>", f"expected a mapping, got {type(data).__name__}")
     section = data.get(name) or {}

@@ -42,7 +42,8 @@ def _rule(error: Any, cls: type) -> str:
         return "required, missing"
     if kind in ("dataclass_type", "dataclass_args_type"):
         return f"expected a mapping, got {type(error['input']).__name__}"
-    return str(error["msg"]).replace("Input should be ", "must be ").replace("Value error, ", "")
+    message = str(error["msg"]).replace("Value error, ", "")
+    return message.replace("Input should be ", "must be ").replace("String should ", "must ")
 
 
 def validate(cls: type[T], data: Any, where: str) -> T:
