@@ -14,15 +14,18 @@ empty. Values are case-sensitive and not trimmed; quoting follows CSV rules, str
 malformed). Blank lines are skipped; a UTF-8 byte-order mark is allowed.
 
 Output: CSV ``seq,taker_order_id,maker_order_id,price,qty``, one row per fill in execution order,
-prices with as many decimals as the tick. It is written to a temporary file beside the target and
-renamed into place only on success, so a failed run leaves no output file and any old one untouched.
+prices with as many decimals as the tick. It is written through :class:`userfiles.writing.OutputFile`:
+to a temporary file beside the target, renamed into place only on success, so a failed or interrupted
+run (Ctrl-C, SIGTERM) leaves no output file and any old one untouched; an output that is the input is
+refused; a symlink is followed and a device or pipe (``/dev/stdout``) written directly.
 
 Two kinds of bad input are told apart:
 
 - A *malformed* row cannot be understood, so the stream cannot be trusted: wrong header or field
   count, an unknown action/side/type/tif, a qty that is not a positive integer, a price that is not a
-  decimal number, a price on a market order or none on a limit order, fields on a cancel, an empty
-  order id, an order id that an earlier new order already used (even if that order is finished). The
+  decimal number, a qty or price beyond :data:`MAX_UNITS` (2**63 - 1 units: never rounded), a price
+  on a market order or none on a limit order, fields on a cancel, an empty order id, an order id
+  that an earlier new order already used (even if that order is finished). The
   run stops with exit code 2 and ``FILE:LINE: field 'NAME': ...`` on stderr.
 - A *business reject* is an order the exchange would refuse by its rules: a qty not a multiple of the
   lot, a price off the tick (including a non-positive price, or one finer than the protocol's
@@ -30,7 +33,8 @@ Two kinds of bad input are told apart:
   cannot fill in full, a market order that finds nothing to trade with. It gives no fills and is
   counted in the one-line summary printed on stderr at the end.
 
-Exit codes: 0 success, 2 bad arguments, unreadable input or malformed input.
+Exit codes: 0 success, 2 bad arguments, unreadable input, malformed input or an output that cannot be
+written (named); 143 when ended by SIGTERM.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ import argparse
 import csv
 import os
 import re
+import stat
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +52,8 @@ from typing import IO
 
 from simulator.book import Order, OrderBook
 from simulator.rules import check_order
+from userfiles.reading import first_bad_utf8
+from userfiles.writing import OutputError, OutputFile
 from venue.messages import PRICE_SCALE, RejectReason, format_price, to_price
 
 HEADER = ["order_id", "action", "side", "type", "price", "qty", "tif"]
@@ -57,6 +63,11 @@ _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # What makes the csv module quote a field (delimiter, quote character, line breaks).
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 _UNIT_DECIMALS = len(str(PRICE_SCALE)) - 1
+# The largest quantity and price (in units) taken: what a 64-bit exchange protocol or SQLite INTEGER
+# carries, and well within the 28 digits that prices are formatted to exactly. Beyond it a row is
+# malformed, never rounded; Python would also refuse to read an integer of more than 4,300 digits.
+MAX_UNITS = (1 << 63) - 1
+_MAX_DIGITS = len(str(MAX_UNITS))
 # Parsed texts are cached (prices and quantities repeat a lot); the cap bounds memory on odd input.
 _CACHE_CAP = 1 << 16
 # A price cache miss. Should a text really parse to this value, it is merely parsed again each time.
@@ -103,16 +114,24 @@ class Summary:
 def parse_price(text: str) -> int | None:
     """Price units of a decimal text; None if it is finer than the protocol's unit (so off any tick).
 
-    Raises ValueError if the text is not a plain decimal number (no exponent, no spaces).
+    Raises ValueError if the text is not a plain decimal number (no exponent, no spaces) or is
+    beyond :data:`MAX_UNITS` either side of zero.
     """
     if not _DECIMAL.fullmatch(text):
-        raise ValueError(f"not a decimal number: {text!r}")
+        raise ValueError(f"not a decimal number: {text[:40]!r}")
     negative = text[0] == "-"
     whole, _, frac = text.lstrip("+-").partition(".")
+    whole = whole.lstrip("0")
     frac = frac.rstrip("0")
+    if len(whole) > _MAX_DIGITS or len(frac) > _MAX_DIGITS:  # read no huge integer
+        if len(frac) > _UNIT_DECIMALS and len(whole) <= _MAX_DIGITS:
+            return None
+        raise ValueError(f"beyond the largest price, {format_price(MAX_UNITS, 0)}: {text[:40]!r}")
     if len(frac) > _UNIT_DECIMALS:
         return None
     units = int(whole or "0") * PRICE_SCALE + int(frac.ljust(_UNIT_DECIMALS, "0"))
+    if units > MAX_UNITS:
+        raise ValueError(f"beyond the largest price, {format_price(MAX_UNITS, 0)}: {text[:40]!r}")
     return -units if negative else units
 
 
@@ -230,9 +249,16 @@ def replay(
                         prices[price_text] = price
             qty = qtys.get(qty_text)
             if qty is None:
-                if not (qty_text.isascii() and qty_text.isdigit()) or int(qty_text) <= 0:
+                if not (qty_text.isascii() and qty_text.isdigit()):
+                    raise Malformed(line_of(), "qty", f"not a positive integer: {qty_text[:40]!r}")
+                digits = qty_text.lstrip("0") or "0"
+                if len(digits) > _MAX_DIGITS or int(digits) > MAX_UNITS:
+                    raise Malformed(
+                        line_of(), "qty", f"beyond the largest quantity, {MAX_UNITS}: {qty_text[:40]!r}"
+                    )
+                qty = int(digits)
+                if qty == 0:
                     raise Malformed(line_of(), "qty", f"not a positive integer: {qty_text!r}")
-                qty = int(qty_text)
                 if len(qtys) < _CACHE_CAP:
                     qtys[qty_text] = qty
             if tif == "" or tif == "gtc":
@@ -301,13 +327,17 @@ def _price_arg(text: str) -> int:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     if units <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+        raise argparse.ArgumentTypeError(f"must be positive: {text[:40]!r}")
+    if units > MAX_UNITS:
+        raise argparse.ArgumentTypeError(
+            f"beyond the largest price, {format_price(MAX_UNITS, 0)}: {text[:40]!r}"
+        )
     return units
 
 
 def _lot_arg(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS or not 0 < int(text) <= MAX_UNITS:
+        raise argparse.ArgumentTypeError(f"not a positive integer up to {MAX_UNITS}: {text[:40]!r}")
     return int(text)
 
 
@@ -347,22 +377,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"replay: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    out_path = os.path.abspath(args.out)
-    tmp_path = ""  # the output while it is written: removed unless the run succeeds
     try:
-        rows = _Rows(source)
+        output = OutputFile(args.out, [path])
+    except OutputError as exc:
+        source.close()
+        print(f"replay: {exc}", file=sys.stderr)
+        return 2
+    rows = _Rows(source)
+    try:
         header = next(rows, None)
         if header != HEADER:
-            got = "nothing" if header is None else repr(",".join(header))
+            got = "nothing" if header is None else repr(",".join(header)[:80])
             raise Malformed(1, "", f"header: expected {','.join(HEADER)!r}, got {got}")
-        fd, tmp_path = tempfile.mkstemp(
-            dir=os.path.dirname(out_path), prefix=f".{os.path.basename(out_path)}.", suffix=".tmp"
-        )
-        with open(fd, "w", newline="", encoding="utf-8") as sink:
-            sink.write(",".join(OUT_HEADER) + "\n")
-            summary = replay(rows, lambda: rows.line, config, sink.write)
-        os.replace(tmp_path, out_path)
-        tmp_path = ""
+        sink = output.stream
+        sink.write(",".join(OUT_HEADER) + "\n")
+        summary = replay(rows, lambda: rows.line, config, sink.write)
+        output.commit()
     except Malformed as exc:
         print(f"{path}:{exc}", file=sys.stderr)
         return 2
@@ -370,14 +400,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{path}:{rows.line}: bad CSV: {exc}", file=sys.stderr)
         return 2
     except UnicodeDecodeError as exc:
-        print(f"{path}: not UTF-8 text after line {rows.line}: {exc.reason}", file=sys.stderr)
+        print(_not_utf8(path, rows.line, exc), file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"replay: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+    except OSError as exc:  # writing the fills (reading errors are rarer than a full disk)
+        print(f"replay: {output.failed(exc)}", file=sys.stderr)
+        return 2
+    except OutputError as exc:
+        print(f"replay: {exc}", file=sys.stderr)
         return 2
     finally:
         source.close()
-        if tmp_path:
-            os.unlink(tmp_path)
+        output.discard()  # unless committed: a failed or interrupted run leaves no partial output
     print(summary.line(), file=sys.stderr)
     return 0
+
+
+def _not_utf8(path: str, line: int, exc: UnicodeDecodeError) -> str:
+    """The message for input that is not UTF-8, naming the line of the first bad byte.
+
+    The text reader decodes ahead of the rows handed out, so the line is found by reading the file
+    again as bytes; a pipe cannot be read again, and gets the last line read.
+    """
+    found = None
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "rb") as raw:
+                found = first_bad_utf8(raw)
+    except OSError:
+        pass
+    if found is None:
+        return f"{path}: not UTF-8 text after line {line}: {exc.reason}"
+    return f"{path}:{found[0]}: not UTF-8 text (byte 0x{found[1]:02x})"
