@@ -134,8 +134,9 @@ def test_yaml_exponents_are_numbers(tmp_path):
 @pytest.mark.parametrize(
     "args,words",
     [
-        (["--load", "1e6"], ["--load", "at most 100"]),
-        (["--load", "1e308"], ["--load", "at most 100"]),
+        (["--load", "1e6"], ["--load", "at most 10,000"]),
+        (["--load", "1e308"], ["--load", "at most 10,000"]),
+        (["--symbols", "20", "--load", "10000"], ["wake the traders", "100,000"]),
         (["--symbols", "100000"], ["--symbols", "at most 1,000"]),
         (["--duration", "1e300"], ["--duration", "at most 604,800"]),
         (["--symbols", "1000", "--load", "100"], ["wake the traders", "100,000"]),
