@@ -46,17 +46,19 @@ class _TermGuard:
     """SIGTERM as an exception while at least one output is open (main thread only)."""
 
     open = 0
-    previous: Any = None
+    installed = False
+    previous: Any = signal.SIG_DFL
 
     @classmethod
     def enter(cls) -> bool:
         if threading.current_thread() is not threading.main_thread():
             return False
         if cls.open == 0:
-            cls.previous = signal.getsignal(signal.SIGTERM)
-            if cls.previous not in (signal.SIG_DFL, None):
-                cls.previous = None  # someone else handles SIGTERM: leave it to them
-            else:
+            previous = signal.getsignal(signal.SIGTERM)
+            # A handler someone else set is theirs to keep; None means one set outside Python.
+            cls.installed = previous in (signal.SIG_DFL, None)
+            if cls.installed:
+                cls.previous = signal.SIG_DFL if previous is None else previous
                 signal.signal(signal.SIGTERM, _terminated)
         cls.open += 1
         return True
@@ -64,9 +66,9 @@ class _TermGuard:
     @classmethod
     def leave(cls) -> None:
         cls.open -= 1
-        if cls.open == 0 and cls.previous is not None:
+        if cls.open == 0 and cls.installed:
             signal.signal(signal.SIGTERM, cls.previous)
-            cls.previous = None
+            cls.installed = False
 
 
 def _umask() -> int:
