@@ -42,8 +42,10 @@ from venue.messages import (
     CancelReject,
     ExecType,
     ExecutionReport,
+    Logon,
     Logout,
     NewOrder,
+    OrdType,
     ReplaceOrder,
 )
 
@@ -263,20 +265,22 @@ def _no_errors(p: Planter) -> None:
 
 @defect(
     "duplicate-order-after-reconnect",
-    "After a reconnect, unanswered new orders go out again under a fresh client id: the venue takes both.",
+    "After a reconnect the engine sends each open order again under a new client id: the venue holds both.",
     "P2-ERROR-HANDLING",
     "BASE-RECOVERY-RATE",
 )
 def _duplicate_order(p: Planter) -> None:
     def on_session_ready(original, engine):  # noqa: ANN001, ANN202
-        for record in list(engine._orders.values()):
-            m = record.last_message
-            if record.pending == "new" and not record.answered and isinstance(m, NewOrder):
-                new_id = engine._new_id()
-                record.last_message = NewOrder(new_id, m.symbol, m.side, m.qty, m.ord_type, m.price, m.tif)
-                record.pending_id = new_id
-                engine._by_id[new_id] = record
         original(engine)
+        # The open orders are taken for orders lost with the session (open, not unanswered).
+        for symbol in list(engine._open):
+            for record in engine.open_orders(symbol):
+                if record.pending or record.price is None:
+                    continue
+                new_id = engine._new_id()
+                engine._by_id[new_id] = record
+                qty, price = record.leaves_qty, record.price
+                engine._send(NewOrder(new_id, record.symbol, record.side, qty, OrdType.LIMIT, price))
 
     p.wrap(TradingExecutionEngine, "on_session_ready", on_session_ready)
 
@@ -332,7 +336,7 @@ def _amend_refused(p: Planter) -> None:
 
 @defect(
     "session-per-order",
-    "The session pool logs a session out and on again after every request it carries.",
+    "The session pool logs out after every request it sends and logs on again for the next.",
     "BASE-CONNECTION-REUSE",
     "P1-BASIC-FUNCTION",
 )
@@ -340,9 +344,16 @@ def _session_per_order(p: Planter) -> None:
     def submit(original, pool, message):  # noqa: ANN001, ANN202
         sent = original(pool, message)
         if sent:
+            # Done with the session: log out behind the request (the venue ends the session once it
+            # has taken the request) and log on afresh on that slot for the next one.
             slot = pool._slots[(pool._rr - 1) % pool.size]
             pool._send(slot, Logout("request sent"))
-            pool._abandon(slot)
+            slot.generation += 1  # what the old session still reports is ignored
+            slot.live = False
+            slot.conn = None
+            if slot.watchdog is not None:
+                slot.watchdog.cancel()
+                slot.watchdog = None
             pool._connect(slot)
         return sent
 
@@ -384,20 +395,21 @@ def _no_orders(p: Planter) -> None:
 
 
 @defect(
-    "no-reconnect",
-    "After a session drops, the pool's reconnect timer is cancelled, so the session is never replaced.",
+    "reconnect-replays-logon",
+    "A reconnect sends the slot's first signed logon again, same nonce, so the venue refuses it as a replay.",
+    "BASE-CONNECTION-REUSE",
     "BASE-RECOVERY-RATE",
     "SYS-ERROR-RECOVERY",
     "P2-ERROR-HANDLING",
 )
-def _no_reconnect(p: Planter) -> None:
-    def lose(original, pool, slot, reason):  # noqa: ANN001, ANN202
-        original(pool, slot, reason)
-        if slot.reconnect is not None:
-            slot.reconnect.cancel()
-            slot.reconnect = None
+def _replayed_logon(p: Planter) -> None:
+    def send(original, pool, slot, body):  # noqa: ANN001, ANN202
+        if isinstance(body, Logon):
+            first = vars(pool).setdefault("_audit_first_logons", {}).setdefault(slot.index, body)
+            body = dataclasses.replace(first, resume_from=body.resume_from)
+        return original(pool, slot, body)
 
-    p.wrap(TradingSystemOptimizer, "_lose", lose)
+    p.wrap(TradingSystemOptimizer, "_send", send)
 
 
 @defect(

@@ -1,14 +1,20 @@
 """One audited behave run in this process: plant a defect (or none, for the baseline), then run only
 the scenarios tagged with the given criteria.
 
-``python -m audit.run_one --defect NAME --criteria A,B --evidence PATH --details PATH --seed N``
+``python -m audit.run_one --defect NAME --criteria A,B --evidence PATH --details PATH --seed N
+[--filter EXPR]``
+
+The filter is the tag expression of the suite the gate runs (``make test``): scenarios it leaves
+out (``@slow``, ``@pending`` components not built yet, ``@verdict`` steps that judge a whole run)
+are left out here too, so the audit judges exactly the scenarios that guard every change.
 
 The run's verdicts are read afterwards from the evidence file (``-D evidence=PATH``: one JSON line
-per scenario with its criteria and status, written by environment.py) and from behave's JSON report
-(``--details``, for the message of each failure). behave.ini's formatters (progress on stdout and
-Allure into reports/allure-results) are replaced rather than added to: a ``-f`` on behave's command
-line is appended to the configured ones, so the audit would otherwise fill the certification's
-Allure results with the results of a deliberately broken system.
+per scenario with its criteria and status, written by environment.py), and why each red scenario
+went red from ``--details`` (written by :class:`audit.failures.FailureFormatter`).
+
+behave.ini's formatters (progress on stdout and Allure into reports/allure-results) are replaced
+rather than added to: a ``-f`` on behave's command line is appended to the configured ones, so the
+audit would otherwise fill the certification's Allure results with a deliberately broken system's.
 """
 
 from __future__ import annotations
@@ -26,28 +32,40 @@ from audit.defects import by_name, planted
 BROKEN_STATUS = 3  # exit status of a run in which the planted defect's own code failed
 
 
-def tag_expression(criteria: list[str]) -> str:
-    """The behave tag expression selecting every scenario of any of ``criteria``."""
+def tag_expression(criteria: list[str], suite_filter: str = "") -> str:
+    """The behave tag expression selecting every scenario of any of ``criteria`` that the suite's
+    filter (a tag expression; empty: none) lets through."""
     if not criteria:
         raise ValueError("no criteria given: a selection of nothing checks nothing")
-    return " or ".join(f"@criterion:{criterion}" for criterion in criteria)
+    chosen = " or ".join(f"@criterion:{criterion}" for criterion in criteria)
+    return f"({chosen}) and ({suite_filter})" if suite_filter else chosen
 
 
-def behave_config(criteria: list[str], evidence: Path, details: Path, seed: int) -> Configuration:
+def behave_config(
+    criteria: list[str], evidence: Path, details: Path, seed: int, suite_filter: str = ""
+) -> Configuration:
     config = Configuration(
-        [f"--tags={tag_expression(criteria)}", "-D", f"evidence={evidence}", "-D", f"seed={seed}"]
+        [
+            f"--tags={tag_expression(criteria, suite_filter)}",
+            "-D",
+            f"evidence={evidence}",
+            "-D",
+            f"seed={seed}",
+        ]
     )
-    config.format = ["json"]
+    config.format = ["audit.failures:FailureFormatter"]
     config.outputs = [StreamOpener(str(details))]
     # run_behave adds its default formatter when the formatters number as many as the configured ones.
     config.defaults.pop("format", None)
     return config
 
 
-def run(defect: str | None, criteria: list[str], evidence: Path, details: Path, seed: int) -> int:
+def run(
+    defect: str | None, criteria: list[str], evidence: Path, details: Path, seed: int, suite_filter: str = ""
+) -> int:
     """Run the selection with ``defect`` planted (None: the system as it is); behave's exit status."""
     evidence.parent.mkdir(parents=True, exist_ok=True)
-    config = behave_config(criteria, evidence, details, seed)
+    config = behave_config(criteria, evidence, details, seed, suite_filter)
     if defect is None:
         return run_behave(config)
     with planted(by_name(defect)) as planter:
@@ -66,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evidence", required=True, type=Path)
     parser.add_argument("--details", required=True, type=Path)
     parser.add_argument("--seed", required=True, type=int)
+    parser.add_argument("--filter", default="", help="the suite's tag expression (empty: every scenario)")
     args = parser.parse_args(argv)
     criteria = [c for c in args.criteria.split(",") if c]
-    return run(args.defect, criteria, args.evidence, args.details, args.seed)
+    return run(args.defect, criteria, args.evidence, args.details, args.seed, args.filter)
 
 
 if __name__ == "__main__":

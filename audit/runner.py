@@ -34,6 +34,9 @@ NOT_RAN = "not run"  # a named criterion had no scenario in the run: the audit c
 BROKEN = "defect broken"  # the defect's own code failed (the system changed under it): nothing learned
 
 BASELINE = "baseline"
+# The scenarios the gate runs, as `make test` selects them (keep the two in step): slow ones, those
+# of components not built yet (@pending) and those judging a finished run (@verdict) stay out.
+SUITE_FILTER = "not @slow and not @pending and not @verdict"
 
 
 @dataclass(frozen=True)
@@ -118,40 +121,19 @@ def read_records(path: Path) -> list[dict]:
 
 
 def failure_messages(path: Path) -> dict[str, str]:
-    """Criterion -> the message of its first failing step, from behave's JSON report."""
-    try:
-        features = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+    """Criterion -> why its first red scenario went red (from the run's failure records)."""
     found: dict[str, str] = {}
-    for feature in features:
-        for scenario in feature.get("elements", ()):
-            if scenario.get("status") not in RED:
-                continue
-            criteria = [t.split(":", 1)[1] for t in scenario.get("tags", ()) if t.startswith("criterion:")]
-            message = _first_error(scenario) or f"{scenario.get('status')} (no failing step: a hook failed)"
-            for criterion in criteria:
-                found.setdefault(criterion, f"{scenario.get('location')}: {message}")
+    for record in read_records(path):
+        said = f"{record['location']}: {record['step']}: {record['message']}"
+        for criterion in record["criteria"]:
+            found.setdefault(criterion, said)
     return found
 
 
-def _first_error(scenario: dict) -> str:
-    for step in scenario.get("steps", ()):
-        result = step.get("result", {})
-        if result.get("status") in RED:
-            text = result.get("error_message") or ""
-            lines = [line.strip() for line in (text if isinstance(text, list) else text.splitlines())]
-            lines = [line for line in lines if line]
-            asserted = [line for line in lines if line.startswith("ASSERT FAILED")]
-            chosen = asserted[0] if asserted else (lines[-1] if lines else "")
-            return f"{step.get('name', '')}: {chosen}"[:300]
-    return ""
-
-
-def run_job(job: Job, workdir: Path, seed: int, timeout: float) -> Outcome:
+def run_job(job: Job, workdir: Path, seed: int, timeout: float, suite_filter: str = SUITE_FILTER) -> Outcome:
     """Run ``job`` in a fresh interpreter; its evidence, report and log go to ``workdir``."""
     evidence = workdir / f"{job.name}.evidence.jsonl"
-    details = workdir / f"{job.name}.behave.json"
+    details = workdir / f"{job.name}.failures.jsonl"
     log = workdir / f"{job.name}.log"
     for stale in (evidence, details):
         stale.unlink(missing_ok=True)
@@ -163,6 +145,7 @@ def run_job(job: Job, workdir: Path, seed: int, timeout: float) -> Outcome:
         f"--evidence={evidence}",
         f"--details={details}",
         f"--seed={seed}",
+        f"--filter={suite_filter}",
     ]
     if job.defect is not None:
         command.append(f"--defect={job.defect}")

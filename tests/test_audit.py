@@ -9,6 +9,7 @@ import re
 import pytest
 
 from audit.defects import CATALOGUE, MISSING, NAME, Planter, by_name, planted
+from audit.failures import why
 from audit.report import build, passed, table
 from audit.run_one import behave_config, tag_expression
 from audit.runner import (
@@ -115,7 +116,7 @@ def test_the_tag_expression_selects_any_of_the_criteria():
 def test_the_behave_run_replaces_the_configured_formatters(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
     config = behave_config(["P2-WORKFLOW"], tmp_path / "e.jsonl", tmp_path / "d.json", 7)
-    assert config.format == ["json"], "behave.ini's Allure formatter would write into reports/"
+    assert config.format == ["audit.failures:FailureFormatter"], "behave.ini's Allure formatter would write"
     assert [o.name for o in config.outputs] == [str(tmp_path / "d.json")]
     assert "format" not in config.defaults
     assert config.userdata["evidence"] == str(tmp_path / "e.jsonl")
@@ -166,31 +167,26 @@ def test_a_baseline_with_a_red_or_unrun_criterion_voids_the_audit():
 
 
 def test_the_first_failing_step_says_why_a_criterion_went_red(tmp_path):
-    report = [
+    records = [
         {
-            "elements": [
-                {
-                    "tags": ["criterion:A", "phase2"],
-                    "status": "failed",
-                    "location": "features/x.feature:3",
-                    "steps": [
-                        {"name": "ok", "result": {"status": "passed"}},
-                        {
-                            "name": "the rate",
-                            "result": {"status": "failed", "error_message": "ASSERT FAILED: low"},
-                        },
-                    ],
-                },
-                {"tags": ["criterion:B"], "status": "error", "location": "features/x.feature:9", "steps": []},
-            ]
-        }
+            "location": "f:3",
+            "criteria": ["A"],
+            "status": "failed",
+            "step": "Then x",
+            "message": "ASSERT FAILED: low",
+        },
+        {"location": "f:9", "criteria": ["A", "B"], "status": "error", "step": "When y", "message": "boom"},
     ]
-    path = tmp_path / "details.json"
-    path.write_text(json.dumps(report))
-    found = failure_messages(path)
-    assert found["A"] == "features/x.feature:3: the rate: ASSERT FAILED: low"
-    assert "hook" in found["B"]
-    assert failure_messages(tmp_path / "absent.json") == {}
+    path = tmp_path / "failures.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert failure_messages(path) == {"A": "f:3: Then x: ASSERT FAILED: a", "B": "f:9: When y: boom"}
+    assert failure_messages(tmp_path / "absent.jsonl") == {}
+
+
+def test_a_failure_is_told_by_its_assertion_or_by_the_exception_and_where_it_was_raised():
+    assert why("Traceback ...\nASSERT FAILED: too slow\n") == "ASSERT FAILED: too slow"
+    trace = "Traceback (most recent call last):\n  File \"steps/x.py\", line 7, in f\nKeyError: 'k'\n"
+    assert why(trace) == "KeyError: 'k' (raised at steps/x.py:7)"
 
 
 def test_the_report_counts_catches_and_fails_on_a_survivor_or_a_void_baseline():
