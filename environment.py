@@ -26,7 +26,7 @@ def before_all(context):
     context.evidence_path = Path(userdata.get("evidence", str(EVIDENCE)))
     context.evidence_path.parent.mkdir(parents=True, exist_ok=True)
     context.evidence_path.write_text("")
-    context.scenarios_run = 0
+    context.tally = {"scenarios": 0}  # a dict: an attribute set in a scenario is dropped after it
 
 
 def before_feature(context, feature):
@@ -36,7 +36,7 @@ def before_feature(context, feature):
 def before_scenario(context, scenario):
     context.seed = derive_seed(context.base_seed, f"{scenario.feature.name}/{scenario.name}") % 2**31
     context.evidence = Evidence()
-    context.scenarios_run += 1
+    context.tally["scenarios"] += 1
 
 
 def after_scenario(context, scenario):
@@ -70,5 +70,5 @@ def after_scenario(context, scenario):
 
 
 def after_all(context):
-    if context.scenarios_run == 0 and not context.config.dry_run:
+    if context.tally["scenarios"] == 0 and not context.config.dry_run:
         raise RuntimeError("the selection holds no scenario; a run that checks nothing cannot pass")

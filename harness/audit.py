@@ -5,8 +5,11 @@ wall-clock timing of the market data system's own processing.
   and sequence number, so a decision can be traced back to a quote the exchange really sent.
 - :class:`CacheAudit` checks every quote the cache serves against the market data system's
   current book: a served quote whose prices differ from the book is counted as stale.
-- :class:`MarketDataTiming` times each call of the market data system's ``on_market_data`` with
+- :class:`MarketDataTiming` times the market data system's processing of each update with
   ``perf_counter`` (the system never reads the wall clock; the harness does it for it).
+
+Both attach through seams the system documents for the purpose (``MarketDataEnhancer.observe`` and
+``TradingSystem.instrument_market_data``), never by replacing a method on a live object.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import math
 import statistics
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from time import perf_counter
 
 from venue.messages import MarketData, Quote
@@ -47,43 +51,41 @@ class CacheAudit:
         self.served = 0
         self.stale = 0
         self.examples: list[str] = []
-        cache, md = system.cache, system.market_data
-        read = cache.quote
+        md = system.market_data
 
-        def audited(symbol: str):  # noqa: ANN202 - CachedQuote | None
-            quote = read(symbol)
-            if quote is not None:
-                self.served += 1
-                book = md.state(symbol)
-                if (quote.bid, quote.ask) != (book.bid, book.ask):
-                    self.stale += 1
-                    if len(self.examples) < 5:
-                        self.examples.append(
-                            f"{symbol}: served {quote.bid}/{quote.ask}, book {book.bid}/{book.ask}"
-                        )
-            return quote
+        def audit(symbol: str, quote) -> None:  # noqa: ANN001 - system.cache.CachedQuote
+            self.served += 1
+            book = md.state(symbol)
+            if (quote.bid, quote.ask) != (book.bid, book.ask):
+                self.stale += 1
+                if len(self.examples) < 5:
+                    self.examples.append(
+                        f"{symbol}: served {quote.bid}/{quote.ask}, book {book.bid}/{book.ask}"
+                    )
 
-        cache.quote = audited  # every reader looks the method up at call time
+        system.cache.observe(audit)
 
 
 class MarketDataTiming:
-    def __init__(self, market_data) -> None:  # noqa: ANN001 - system.marketdata.MarketDataSystem
+    def __init__(self, system) -> None:  # noqa: ANN001 - system.app.TradingSystem
         self.samples = array("d")  # wall seconds per update, in arrival order
-        process = market_data.on_market_data
         append = self.samples.append
 
-        def timed(message: MarketData) -> None:
-            started = perf_counter()
-            process(message)
-            append(perf_counter() - started)
+        def wrap(process: Callable[[MarketData], None]) -> Callable[[MarketData], None]:
+            def timed(message: MarketData) -> None:
+                started = perf_counter()
+                process(message)
+                append(perf_counter() - started)
 
-        market_data.on_market_data = timed  # the system looks the method up on every message
+            return timed
+
+        system.instrument_market_data(wrap)
 
     def percentile(self, q: float, part: slice = slice(None)) -> float:
         """Nearest-rank percentile ``q`` of the samples (of ``part`` of them), in seconds."""
         values = sorted(self.samples[part])
         if not values:
-            return 0.0
+            return math.nan
         return values[min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))]
 
     def windowed(self, q: float, windows: int = 10) -> float:
@@ -92,4 +94,4 @@ class MarketDataTiming:
         n = len(self.samples)
         size = max(1, math.ceil(n / windows))  # the last run may be shorter; no sample is left out
         parts = [self.percentile(q, slice(start, start + size)) for start in range(0, n, size)]
-        return statistics.median(parts) if parts else 0.0
+        return statistics.median(parts) if parts else math.nan

@@ -1,7 +1,8 @@
 """A probe on the system's internal bus: an extra consumer that checks each topic's numbering.
 
 It subscribes like any consumer, so what it sees is what every consumer of the topic is handed;
-it counts per topic what arrived, the gaps and the repeats, independently of the bus's own counts.
+it counts per topic what arrived, the gaps and the repeats, independently of the bus's own counts:
+the topic's sequence numbers tell it how many messages were published up to the last it saw.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 @dataclass
 class TopicSeen:
     received: int = 0
+    in_order: int = 0  # received exactly once, each the successor of the one before
     last: int = 0
     gaps: int = 0
     repeats: int = 0
@@ -35,25 +37,33 @@ class BusProbe:
         seen.feed_seq = getattr(message, "seq", seen.feed_seq)
         if not seen.first:
             seen.first = seq
+            seen.in_order += 1
         elif seq <= seen.last:
             seen.repeats += 1
             return
         elif seq != seen.last + 1:
             seen.gaps += 1
+        else:
+            seen.in_order += 1
         seen.last = seq
 
     def table(self) -> list[dict]:
+        """Per topic, from the probe's own observations: the sequence numbers it saw span what was
+        published (``numbered``, from the first to the last it received); the bus's own count is
+        shown beside them, not used."""
         rows = []
         for topic, seen in self.topics.items():
-            published = self.bus.published_on(topic)
+            numbered = seen.last - seen.first + 1 if seen.first else 0
             rows.append(
                 {
                     "topic": topic,
-                    "published": published,
+                    "numbered": numbered,
                     "received": seen.received,
-                    "lost": published - (seen.received - seen.repeats),
+                    "in order": seen.in_order,
+                    "lost": numbered - (seen.received - seen.repeats),
                     "duplicated": seen.repeats,
                     "gaps": seen.gaps,
+                    "bus says published": self.bus.published_on(topic),
                 }
             )
         return rows

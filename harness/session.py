@@ -17,13 +17,39 @@ from harness.clock import SimClock, SimTimer
 from harness.probe import BusProbe
 from harness.reconcile import Reconciliation, reconcile
 from harness.recovery import RecoveryWatch
+from harness.stability import HealthSampler
+from harness.tap import VenueTap
 from simulator.faults import FaultPlan
 from simulator.world import Market, MarketConfig
 from system.app import TradingSystem
+from system.intents import Place
+from system.risk import RiskLimits
 from system.settings import load_settings
+from venue.messages import Side
 
 ACCOUNT = "ALLUSE"
 SECRET = "allure-of-the-open-market"
+
+
+@dataclass(frozen=True)
+class RiskProbe:
+    """An order above the risk limit, decided on purpose, and what became of it."""
+
+    symbol: str
+    qty: int
+    limit: int
+    request: str | None  # the request id, if the system sent it
+    reached_venue: bool
+    risk_rejects_counted: int
+
+    def row(self) -> dict:
+        return {
+            "symbol": self.symbol,
+            "quantity": self.qty,
+            "limit": self.limit,
+            "reached the venue": self.reached_venue,
+            "risk rejects counted": self.risk_rejects_counted,
+        }
 
 
 @dataclass(frozen=True)
@@ -59,16 +85,26 @@ class TradingSession:
         if spec.charge_compute:
             self.charger = ComputeCharger(self.market.gateway.charge)
             venue = ChargedVenue(venue, self.charger)
-            timer = SimTimer(env, wrap=self.charger.wrap(lambda callback: callback()))
-        else:
-            timer = SimTimer(env)
+        # The tap sits between the system and the (charged) venue: it sees what crosses the boundary.
         settings = load_settings({"account": ACCOUNT, **spec.settings})
-        self.system = TradingSystem(venue, self.clock, timer, self.market.symbols, SECRET, settings)
+        self.tap = VenueTap(venue, self.clock.now, settings.stale_after)
+        charger, started = self.charger, self.tap.started
+
+        def run_timer(callback: Callable[[], None]) -> None:
+            started()
+            if charger is None:
+                callback()
+            else:
+                charger.run(callback)
+
+        timer = SimTimer(env, wrap=run_timer)
+        self.system = TradingSystem(self.tap, self.clock, timer, self.market.symbols, SECRET, settings)
         self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
         self.tape = QuoteTape(self.market.exchange.feed)
         self.audit = CacheAudit(self.system)
-        self.md_timing = MarketDataTiming(self.system.market_data)
-        self.watch = RecoveryWatch(self.market, self.probe, ACCOUNT)
+        self.md_timing = MarketDataTiming(self.system)
+        self.watch = RecoveryWatch(self.market, self.probe, self.tap, ACCOUNT)
+        self.health_sampler = HealthSampler(env, self.system)
         self.system.start()
         self.settled = False
         self.closed_market = False
@@ -81,11 +117,41 @@ class TradingSession:
         self.market.run(self.now + seconds)
 
     def run_until(self, done: Callable[[], bool], limit: float, step: float = 1.0) -> bool:
-        """Advance in ``step``s until ``done()`` or ``limit`` more seconds have passed."""
+        """Advance in ``step``s until ``done()`` or ``limit`` more seconds have passed. Every wait
+        names its bound: what the scenario expects, with a margin, so a broken system fails fast."""
         deadline = self.now + limit
         while not done() and self.now < deadline:
             self.run(min(step, deadline - self.now))
         return done()
+
+    def send_orders(self, count: int, limit: float, stall: float = 120.0) -> int:
+        """Trade until the venue has received ``count`` new orders from the system, ``limit`` seconds
+        have passed, or none came for ``stall`` seconds; return how many came."""
+        deadline, last, seen = self.now + limit, self.now, len(self.tap.orders)
+        while seen < count and self.now < deadline and self.now - last < stall:
+            self.run(min(10.0, deadline - self.now))
+            if len(self.tap.orders) > seen:
+                seen, last = len(self.tap.orders), self.now
+        return len(self.tap.orders)
+
+    def oversize_order(self) -> RiskProbe:
+        """Decide, as the strategy would, one order a lot above the configured per-order limit."""
+        symbol = self.market.symbols[0]
+        quote = self.system.cache.quote(symbol)
+        assert quote is not None, f"no quote for {symbol}"
+        limits = RiskLimits.from_dict(self.system.settings.risk)
+        qty = limits.max_order_qty + self.market.instruments_by_symbol[symbol].lot
+        sent, rejects = len(self.tap.orders), self.system.engine.risk_rejects
+        request = self.system.engine.execute(Place(symbol, Side.BUY, qty, quote.bid))
+        self.run(1.0)
+        return RiskProbe(
+            symbol,
+            qty,
+            limits.max_order_qty,
+            request,
+            len(self.tap.orders) > sent,
+            self.system.engine.risk_rejects - rejects,
+        )
 
     def settle(self, limit: float = 30.0) -> None:
         """Stop deciding, cancel what is open, and wait until nothing is in flight."""

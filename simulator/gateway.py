@@ -4,6 +4,11 @@ It is the venue a client sees (:class:`venue.transport.Venue`): ``connect`` open
 connection that must log on (credentials, a fresh nonce), ``subscribe`` opens a market data feed.
 Each connection and each subscription is a FIFO link whose delays come from the latency model.
 
+Logon: the signature proves the account's secret; replay is refused by remembering the
+``NONCE_WINDOW`` highest nonces each account used, as an anti-replay window does: a logon whose nonce
+is one of them, or older than all of them, is refused. Honest clients may open several sessions at
+once and the network may deliver their logons in any order, so a nonce need not be the highest yet.
+
 Sessions: incoming envelopes are numbered 1, 2, 3, ...; a gap ends the session. Reports of an
 order go back on the session that sent the request, or another live session of the account, and
 every report is kept per account so a client that logs on with ``resume_from`` gets all it missed
@@ -18,7 +23,9 @@ nothing is delivered to it, and what it sends leaves when it is done (a single-t
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
@@ -47,6 +54,21 @@ from venue.messages import (
 
 _ORDER_ENTRY = (NewOrder, CancelOrder, ReplaceOrder)
 _TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
+NONCE_WINDOW = 64  # nonces remembered per account; far more than a client's concurrent logons
+
+
+@dataclass
+class Traffic:
+    """The gateway's own record of one account's sessions: the venue's side of the story."""
+
+    logons: int = 0  # logons accepted
+    refused: list[str] = field(default_factory=list)  # reasons of the logons refused, in order
+    order_entries: int = 0  # new, cancel and replace messages that arrived on a logged-on session
+    sessions_used: int = 0  # sessions that carried at least one order-entry message
+
+    def reuse(self) -> float:
+        """Share of order-entry messages that arrived on a session an earlier one had already used."""
+        return 1.0 - self.sessions_used / self.order_entries if self.order_entries else 0.0
 
 
 class _Session:
@@ -66,6 +88,7 @@ class _Session:
         "last_in",
         "last_out",
         "entered",
+        "carried",
     )
 
     def __init__(self, gateway: Gateway, sid: str, on_receive: Callable, on_disconnect: Callable) -> None:
@@ -84,6 +107,7 @@ class _Session:
         self.last_in = gateway.env.now
         self.last_out = gateway.env.now
         self.entered: set[str] = set()  # venue order ids entered on this session
+        self.carried = 0  # order-entry messages that arrived on it
 
     # the client's side of venue.transport.Connection
     def send(self, envelope: Envelope) -> None:
@@ -126,7 +150,9 @@ class Gateway:
         self.journal = journal
         self._sessions: list[_Session] = []  # live sessions, in logon order
         self._subscriptions: list[_Subscription] = []
-        self._nonces: dict[str, int] = {}
+        self._nonces: dict[str, list[int]] = {}  # account -> its highest nonces, ascending
+        self._traffic: dict[str, Traffic] = {}
+        self.snapshots_served = 0
         self._reports: dict[str, list] = {}  # account -> every report, index exec_seq - 1
         self._origin: dict[str, _Session] = {}  # venue order id -> session that entered it
         self._current: _Session | None = None  # the session whose request the exchange is handling
@@ -219,6 +245,11 @@ class Gateway:
             return
         kind = type(body)
         if kind in _ORDER_ENTRY:
+            traffic = self.traffic(session.account)
+            traffic.order_entries += 1
+            if not session.carried:
+                traffic.sessions_used += 1
+            session.carried += 1
             now = self.env.now
             self._at(now + self.latency.sample("gateway_to_matching", now), self._match, session, body)
         elif kind is Logout:
@@ -229,13 +260,15 @@ class Gateway:
     def _logon(self, session: _Session, logon: Logon) -> None:
         secret = self.credentials.get(logon.account)
         now = self.env.now
+        seen = self._nonces.get(logon.account, [])
         if secret is None or not auth.verify(secret, logon.account, logon.nonce, logon.signature):
             reason = RejectReason.BAD_CREDENTIALS
-        elif logon.nonce <= self._nonces.get(logon.account, 0):
+        elif logon.nonce in seen or (len(seen) >= NONCE_WINDOW and logon.nonce < seen[0]):
             reason = RejectReason.STALE_NONCE
         else:
             reason = None
         if reason is not None:
+            self.traffic(logon.account).refused.append(reason.value)
             self.journal.write(
                 now,
                 "logon_reject",
@@ -245,7 +278,9 @@ class Gateway:
             self._drop(session, f"logon refused: {reason.value}", notify=False)
             return
         account = logon.account
-        self._nonces[account] = logon.nonce
+        bisect.insort(seen, logon.nonce)
+        self._nonces[account] = seen[-NONCE_WINDOW:]
+        self.traffic(account).logons += 1
         session.account = account
         session.cod = logon.cancel_on_disconnect
         session.hb = logon.heartbeat_interval
@@ -377,6 +412,7 @@ class Gateway:
         if not sub.open or not self.up or symbol not in self.exchange.instruments:
             return
         snapshot = self.exchange.snapshot(symbol)
+        self.snapshots_served += 1
         self.journal.write(self.env.now, "snapshot", {"symbol": symbol, "seq": snapshot.seq})
         at = sub.link.arrival(self.env.now, self.latency.sample("feed_to_client", self.env.now))
         self._at(at, self._feed_deliver, sub, snapshot)
@@ -411,6 +447,13 @@ class Gateway:
             self._drop(session, "gateway crash")
             dropped += 1
         return dropped
+
+    def traffic(self, account: str) -> Traffic:
+        """The account's logons and order-entry traffic as the gateway saw them."""
+        found = self._traffic.get(account)
+        if found is None:
+            found = self._traffic[account] = Traffic()
+        return found
 
     def live_sessions(self, account: str | None = None) -> int:
         return sum(1 for s in self._sessions if account is None or s.account == account)

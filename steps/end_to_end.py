@@ -7,8 +7,8 @@ import re
 from behave import then, when
 
 from harness.endtoend import run_sessions
+from harness.measures import Measured
 from steps.figures import figures
-from steps.session import trading
 
 
 @when("{count:d} sessions of {seconds:d} seconds run across the {profiles} markets")
@@ -16,11 +16,13 @@ def many_sessions(context, count, seconds, profiles):
     names = [p for p in re.split(r",\s*|\s+and\s+", profiles) if p]
     context.sessions = run_sessions(context.seed, count, float(seconds), names)
     ok = sum(r["result"] == "succeeded" for r in context.sessions)
-    figures(context)["end-to-end success rate"] = (
+    figures(context)["end-to-end success rate"] = Measured(
         100.0 * ok / count,
         "%",
         f"sessions of {seconds} s in 3 symbols across {', '.join(names)} whose every order was answered and "
         f"whose orders, fills, positions and cash reconciled exactly with the exchange ({ok} of {count})",
+        count,
+        "sessions",
     )
 
 
@@ -33,27 +35,3 @@ def sessions_table(context):
     failed = [r for r in rows if r["result"] != "succeeded"]
     for r in failed:
         print(f"session {r['session']} ({r['profile']}, seed {r['seed']}) failed: {r['why']}")
-
-
-@then("the market data message rate is recorded for the load table")
-def load_table(context):
-    s = trading(context)
-    rate = s.system.market_data.updates / s.now
-    context.evidence.figure(
-        "market data messages per simulated second",
-        rate,
-        "messages/s",
-        method="updates applied by the market data system over the session's simulated time",
-    )
-    context.evidence.table(
-        "load",
-        [
-            {
-                "load": context.load_name,
-                "factor": s.spec.load,
-                "messages per second": round(rate, 1),
-                "orders": s.system.engine.placed,
-            }
-        ],
-    )
-    assert rate > 0, "no market data arrived"

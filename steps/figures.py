@@ -6,40 +6,41 @@ from behave import given, then, when
 
 import steps.types  # noqa: F401 - registers the Bound step type
 from harness import mdstream
-from harness.measures import MEASURES, TABLES
+from harness.measures import MEASURES, TABLES, Measured
 from harness.targets import parse_target
 from simulator.rng import derive_seed
 from steps.session import trading
 
-Figure = tuple[float, str, str]  # value, unit, how it was measured
 
-
-def figures(context) -> dict[str, Figure]:
+def figures(context) -> dict[str, Measured]:
     if getattr(context, "figures", None) is None:
         context.figures = {}
     return context.figures
 
 
-def judge(context, name: str, figure: Figure, bound: str, target: str) -> None:
-    value, unit, method = figure
+def judge(context, name: str, figure: Measured, bound: str, target: str, least: int, of: str) -> None:
     goal = parse_target(target)
-    assert goal.unit == unit, f"{name}: measured in {unit}, target given in {goal.unit}"
+    assert goal.unit == figure.unit, f"{name}: measured in {figure.unit}, target given in {goal.unit}"
+    assert of == figure.of, f"{name} is measured over {figure.of}, not {of}"
     limits = {"at_least": goal.value} if bound == "at least" else {"at_most": goal.value}
-    context.evidence.require(context.evidence.figure(name, value, unit, method=method, **limits))
+    fig = context.evidence.figure(
+        name, figure.value, figure.unit, method=figure.method, samples=figure.samples, least=least, **limits
+    )
+    context.evidence.require(fig)
 
 
-@then("the {measure} is {bound:Bound} {target}")
-@then("its {measure} is {bound:Bound} {target}")
-def figure_meets_target(context, measure, bound, target):
+@then("the {measure} is {bound:Bound} {target}, over at least {least:Count} {of}")
+@then("its {measure} is {bound:Bound} {target}, over at least {least:Count} {of}")
+def figure_meets_target(context, measure, bound, target, least, of):
     known = figures(context)
     if measure in known:
-        return judge(context, measure, known[measure], bound, target)
+        return judge(context, measure, known[measure], bound, target, least, of)
     assert measure in MEASURES, f"no figure called {measure!r} (known: {', '.join([*known, *MEASURES])})"
     session = trading(context)
     figure = MEASURES[measure](session)
     if measure in TABLES:
         context.evidence.table(measure, TABLES[measure](session))
-    judge(context, measure, figure, bound, target)
+    judge(context, measure, figure, bound, target, least, of)
 
 
 # --- the market data baseline ----------------------------------------------------------------------
@@ -59,19 +60,24 @@ def _stream_method(stream: mdstream.Recording) -> str:
     )
 
 
-def stream_throughput(stream: mdstream.Recording) -> tuple[Figure, object]:
+def stream_throughput(stream: mdstream.Recording) -> tuple[Measured, object]:
     """The throughput figure, and the market data system of the last run."""
     rate, md = mdstream.throughput(stream)
-    return (rate, "updates/s", f"wall clock, median of {mdstream.RUNS} runs; {_stream_method(stream)}"), md
+    method = f"wall clock, median of {mdstream.RUNS} runs; {_stream_method(stream)}"
+    return Measured(rate, "updates/s", method, md.updates, "market data updates"), md
 
 
-def stream_latency(stream: mdstream.Recording) -> dict[int, Figure]:
+def stream_latency(stream: mdstream.Recording) -> dict[int, Measured]:
     """p50 and p99 of the per-update processing latency."""
     timings = mdstream.latency(stream)
     method = (
         f"each update timed alone with perf_counter_ns into 1% histogram buckets; {_stream_method(stream)}"
     )
-    return {q: (1000.0 * timings.percentile("update", q), "ms", method) for q in (50, 99)}
+    count = timings.count("update")
+    return {
+        q: Measured(1000.0 * timings.percentile("update", q), "ms", method, count, "market data updates")
+        for q in (50, 99)
+    }
 
 
 @given(

@@ -15,15 +15,36 @@ def fault_campaign(context, count, kinds, every):
     context.fault_plan = campaign(count, kinds, float(every))
 
 
-@then("at least {count:d} faults of at least {kinds:d} kinds were injected")
+@then("{count:d} faults of {kinds:d} kinds were injected")
 def faults_injected(context, count, kinds):
     injected = trading(context).market.injector.injected
     seen = sorted({f.kind for f in injected})
     context.evidence.table(
         "faults injected", [{"kind": k, "count": sum(f.kind == k for f in injected)} for k in seen]
     )
-    assert len(injected) >= count, f"only {len(injected)} faults were injected"
-    assert len(seen) >= kinds, f"only {len(seen)} kinds of fault were injected: {seen}"
+    assert len(injected) == count, f"{len(injected)} faults were injected"
+    assert len(seen) == kinds, f"{len(seen)} kinds of fault were injected: {seen}"
+
+
+def _judged(context) -> list:
+    s = trading(context)
+    watch = s.watch
+    s.run_until(lambda: all(o.judged for o in watch.outcomes), WINDOW + 1.0, step=0.5)
+    assert watch.outcomes, "no fault was injected"
+    context.evidence.table("faults", [o.row() for o in watch.outcomes])
+    return watch.outcomes
+
+
+@then("every fault had an effect the system had to cope with")
+def every_fault_felt(context):
+    untouched = [f"{o.kind} at {o.start:g} s" for o in _judged(context) if not o.affected]
+    assert not untouched, f"faults with no observed effect on the system: {untouched}"
+
+
+@then("while each fault lasted the system sent no order on a market it could not see, and lost none")
+def protected(context):
+    exposed = [o.row() for o in _judged(context) if not o.protected]
+    assert not exposed, f"faults during which the system traded blind or lost orders: {exposed}"
 
 
 @then("the health checks saw at least one component unhealthy during the faults")

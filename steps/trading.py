@@ -9,43 +9,55 @@ from behave import then, when
 
 from harness.session import ACCOUNT
 from steps.session import trading
-from system.intents import Place
-from venue.messages import Side
 
 
-@when("the trading system has sent {count:d} orders")
-def orders_sent(context, count):
+@when("the trading system has sent {count:Count} orders, within {limit:Count} simulated seconds")
+def orders_sent(context, count, limit):
     s = trading(context)
-    engine = s.system.engine
-    done = s.run_until(lambda: engine.placed >= count, limit=50 * count, step=20.0)
-    assert done, f"only {engine.placed} orders sent in {s.now:g} simulated seconds"
+    sent = s.send_orders(count, limit)
+    assert sent >= count, f"only {sent} new orders reached the venue in {s.now:g} simulated seconds"
 
 
-@then("risk rejects are counted apart from system errors")
+@then("an order above the risk limit is refused by risk and not counted as a system error")
 def risk_apart(context):
     s = trading(context)
-    engine, risk = s.system.engine, s.system.risk
-    errors, rejects, placed = engine.errors, engine.risk_rejects, engine.placed
-    symbol = s.market.symbols[0]
-    quote = s.system.cache.quote(symbol)
-    assert quote is not None, f"no quote for {symbol}"
-    too_big = risk.limits.max_order_qty + s.market.instruments_by_symbol[symbol].lot
-    assert engine.execute(Place(symbol, Side.BUY, too_big, quote.bid)) is None, "an oversize order was sent"
-    assert engine.risk_rejects == rejects + 1, "the risk reject was not counted"
-    assert engine.errors == errors and engine.placed == placed, (
-        "a risk reject was counted as an error or an order"
+    errors = s.system.engine.errors
+    refused = s.oversize_order()
+    assert refused.reached_venue is False, "an oversize order reached the venue"
+    assert refused.risk_rejects_counted == 1, (
+        f"the risk reject was counted {refused.risk_rejects_counted} times"
     )
-    context.evidence.figure(
-        "risk rejects", engine.risk_rejects, "orders", method="execution engine, counted apart"
-    )
+    assert s.system.engine.errors == errors, "a risk reject was counted as a system error"
+    context.evidence.table("risk reject", [refused.row()])
 
 
-@then("no quote older than the market data system's book was served from the cache")
-def no_stale_quote(context):
+@then(
+    "no quote the cache served differed from the market data system's book, "
+    "over at least {least:Count} quotes served"
+)
+def no_stale_quote(context, least):
     audit = trading(context).audit
-    context.evidence.figure("quotes served from the cache", audit.served, "quotes", method="harness audit")
-    assert audit.served > 0, "the cache served no quote"
-    assert audit.stale == 0, f"{audit.stale} stale quotes served, e.g. {audit.examples}"
+    fig = context.evidence.figure(
+        "quotes served from the cache that differed from the book",
+        audit.stale,
+        "quotes",
+        method="every quote the cache served compared by the harness with the market data system's book",
+        samples=audit.served,
+        least=least,
+        at_most=0,
+    )
+    assert fig.passed, f"{fig.verdict()}; e.g. {audit.examples}"
+
+
+@then("the exchange accepted at least {least:Count} logons of the system's account and refused none")
+def logons_accepted(context, least):
+    s = trading(context)
+    traffic = s.market.gateway.traffic(ACCOUNT)
+    context.evidence.table(
+        "logons at the gateway", [{"accepted": traffic.logons, "refused": len(traffic.refused)}]
+    )
+    assert not traffic.refused, f"the exchange refused {len(traffic.refused)} logons: {traffic.refused}"
+    assert traffic.logons >= least, f"only {traffic.logons} logons were accepted"
 
 
 @then("some fill at the exchange can be traced back through its order and decision to a quote from the feed")

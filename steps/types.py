@@ -25,3 +25,12 @@ def parse_bound(text: str) -> str:
 
 
 register_type(Bound=parse_bound)
+
+
+@parse.with_pattern(r"\d{1,3}(?:,\d{3})+|\d+")
+def parse_count(text: str) -> int:
+    """A whole number as people write it: "1,000" or "1000"."""
+    return int(text.replace(",", ""))
+
+
+register_type(Count=parse_count)

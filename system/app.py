@@ -7,6 +7,8 @@ timer and settings, so the same assembly runs against the simulated exchange or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
 from system.component import Component
@@ -49,6 +51,7 @@ class TradingSystem:
         self._clock = clock
         self._timer = timer
         self._feed: FeedSubscription | None = None
+        self._handle_market_data: Callable[[MarketData], None] = lambda m: self.market_data.on_market_data(m)
 
         self.bus = DataFlowManager()
         self.memory = MemoryManager()
@@ -148,8 +151,17 @@ class TradingSystem:
             self._feed = None
         self.orchestrator.stop()
 
+    def instrument_market_data(
+        self, wrap: Callable[[Callable[[MarketData], None]], Callable[[MarketData], None]]
+    ) -> None:
+        """Route every market data update through ``wrap(handler)``, where ``handler`` is the market
+        data system's processing of one update (validation, book, bus publication, without the
+        decisions taken afterwards). The seam for profilers and for whoever certifies the path's
+        latency: it times the path from outside, while the system itself never reads a wall clock."""
+        self._handle_market_data = wrap(self._handle_market_data)
+
     def _on_market_data(self, message: MarketData) -> None:
-        self.market_data.on_market_data(message)
+        self._handle_market_data(message)
         self.decisions.drain()
 
     def _sample_memory(self) -> None:

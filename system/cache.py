@@ -13,6 +13,7 @@ on: unknown symbol, stale feed, recovering from a gap, not in continuous trading
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from system.component import Health, HealthState, Lifecycle
@@ -64,6 +65,12 @@ class MarketDataEnhancer(Lifecycle):
         self.hits = 0
         self.misses = 0
         self.unavailable = 0
+        self._observers: list[Callable[[str, CachedQuote], None]] = []
+
+    def observe(self, observer: Callable[[str, CachedQuote], None]) -> None:
+        """Call ``observer(symbol, quote)`` with every quote served, hit or rebuilt: the seam through
+        which an auditor compares what readers were given with the market data system's book."""
+        self._observers.append(observer)
 
     def quote(self, symbol: str) -> CachedQuote | None:
         """The symbol's current quote, or None when its book is not fit to trade on."""
@@ -80,6 +87,9 @@ class MarketDataEnhancer(Lifecycle):
             and (self.max_age is None or self._clock.now() - self._built_at[symbol] <= self.max_age)
         ):
             self.hits += 1
+            if self._observers:
+                for observer in self._observers:
+                    observer(symbol, entry)
             return entry
         bid = book.bid
         ask = book.ask
@@ -93,6 +103,8 @@ class MarketDataEnhancer(Lifecycle):
         self._entries[symbol] = entry
         self._built_at[symbol] = self._clock.now()
         self.misses += 1
+        for observer in self._observers:
+            observer(symbol, entry)
         return entry
 
     def hit_rate(self) -> float:
@@ -115,7 +127,22 @@ class MarketDataEnhancer(Lifecycle):
     # --- component API --------------------------------------------------------------------------
 
     def health(self) -> Health:
-        return self._stopped_health() or Health(HealthState.HEALTHY)
+        """From state: unhealthy when an entry contradicts the book it was built from, degraded while
+        no symbol can be served (stale feed, or every book recovering or not trading)."""
+        stopped = self._stopped_health()
+        if stopped is not None:
+            return stopped
+        problems = self.validate()
+        if problems:
+            return Health(HealthState.UNHEALTHY, "; ".join(problems[:3]))
+        if self._is_stale():
+            return Health(HealthState.DEGRADED, "the market data feed is stale: no quote can be served")
+        servable = [
+            s for s in self._md.symbols if (book := self._state(s)) is not None and not book.recovering
+        ]
+        if not servable:
+            return Health(HealthState.DEGRADED, "every book is recovering from a gap: no quote can be served")
+        return Health(HealthState.HEALTHY)
 
     def metrics(self) -> dict[str, float]:
         n = self.name

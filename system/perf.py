@@ -92,7 +92,7 @@ class PerformanceAnalyzer(Lifecycle):
 
     def mean(self, path: str) -> float:
         stats = self._paths.get(path)
-        return 0.0 if stats is None or stats.count == 0 else stats.total / stats.count
+        return math.nan if stats is None or stats.count == 0 else stats.total / stats.count
 
     def clamped(self, path: str) -> int:
         """How many samples of ``path`` fell outside [1e-7, 1e3] s and were put in an end bucket."""
@@ -105,7 +105,7 @@ class PerformanceAnalyzer(Lifecycle):
             raise InvalidInput(self.name, "q", f"must be within 0..100, got {q!r}")
         stats = self._paths.get(path)
         if stats is None or stats.count == 0:
-            return 0.0
+            return math.nan  # nothing measured: no figure, and no bound can be met by it
         # The extremes are kept exactly, so there is no reason to answer them approximately.
         if q == 0.0:
             return stats.low

@@ -6,6 +6,7 @@ import pytest
 
 from harness.feed_recorder import FeedRecorder
 from harness.raw_session import RawSession
+from simulator.gateway import NONCE_WINDOW
 from simulator.world import Market, MarketConfig
 from venue import auth
 from venue.messages import (
@@ -89,17 +90,39 @@ def test_bad_secret_or_unknown_account_rejected(market, account, secret):
     assert market.exchange.records(account).orders == {}
 
 
+def _refused(market, nonce: int) -> bool:
+    session = RawSession(market.gateway)
+    session.logon("ACME", CREDENTIALS["ACME"], nonce)
+    step(market)
+    if [type(m) for m in session.received] == [LogonReject]:
+        assert session.received[0].reason is RejectReason.STALE_NONCE
+        return True
+    return False
+
+
 def test_replayed_nonce_is_stale(market):
     first = logged_on(market, nonce=5)
     first.connection.close()
     step(market)
-    for nonce in (5, 4):
-        session = RawSession(market.gateway)
-        session.logon("ACME", CREDENTIALS["ACME"], nonce)
-        step(market)
-        assert [type(m) for m in session.received] == [LogonReject]
-        assert session.received[0].reason is RejectReason.STALE_NONCE
+    assert _refused(market, 5)
     logged_on(market, nonce=6)
+    assert market.gateway.traffic("ACME").refused == ["stale_nonce"]
+
+
+def test_concurrent_logons_arriving_out_of_order_are_accepted(market):
+    # Two sessions of one account log on at once; the network delivers the later nonce first.
+    logged_on(market, nonce=8)
+    logged_on(market, nonce=7)
+    assert market.gateway.traffic("ACME").logons == 2 and not market.gateway.traffic("ACME").refused
+
+
+def test_a_nonce_older_than_the_whole_window_is_stale(market):
+    for nonce in range(100, 100 + NONCE_WINDOW):
+        logged_on(market, nonce=nonce).connection.close()
+        step(market)
+    assert _refused(market, 99)  # older than every remembered nonce
+    assert _refused(market, 100 + NONCE_WINDOW - 1)  # remembered
+    assert not _refused(market, 100 + NONCE_WINDOW)
 
 
 def test_order_before_logon_is_ignored(market):

@@ -26,10 +26,22 @@ def test_a_system_that_reconnects_recovers():
 def test_a_system_that_stays_disconnected_does_not_recover():
     session = _session()
     try:
-        session.run(9)
+        session.run(10.1)  # the disconnect has dropped the system's sessions
         session.system.optimizer.stop()  # from now on nobody logs on again
         session.run(25)
         assert [o.recovered for o in session.watch.outcomes] == [False]
         assert session.watch.rate() == (0, 1)
+    finally:
+        session.close()
+
+
+def test_a_fault_with_no_effect_is_not_judged():
+    session = _session()
+    try:
+        session.run(9)
+        session.system.optimizer.stop()  # no session of the account is left for the fault to drop
+        session.run(25)
+        assert [o.affected for o in session.watch.outcomes] == [False]
+        assert session.watch.rate() == (0, 0)
     finally:
         session.close()

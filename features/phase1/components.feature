@@ -1,21 +1,29 @@
 @phase1
 Feature: Component integration: every optimization component is available and speaks one API
-  Phase 1 of the plan makes every optimization component accessible and functional, and aligns
-  their APIs, so that the orchestrator, the health checks and this certification treat them alike.
-  (The Monitoring Framework and Analytics Engine rows arrive with the observability work.)
+  Phase 1 of the plan makes the four optimization components accessible and functional (the
+  Trading System Optimizer, the Market Data Enhancer, the Advanced Monitoring Framework and the
+  Real-time Analytics Engine) and aligns their APIs, so that the orchestrator, the health checks
+  and this certification treat them alike. The monitoring and analytics rows are pending: those
+  components are not built yet, so the certification runs these rows and they fail.
 
   @criterion:OBJ-AVAILABILITY @criterion:P1-AVAILABILITY
   Scenario Outline: The <component> is accessible and functional
     Given a normal market in 2 symbols
-    When the <component> is imported from <module> and started with the trading system
-    Then the running <component> is an instance of the class imported from <module>
-    And after 10 simulated seconds the <component> reports itself healthy
+    When the <component> is imported by its plan name and started with the trading system
+    Then the running <component> is the component the plan names
+    And after 10 simulated seconds the <component> reports itself healthy and busy
     And the <component> stops cleanly when the trading system stops
 
     Examples:
-      | component                | module          |
-      | Trading System Optimizer | system.sessions |
-      | Market Data Enhancer     | system.cache    |
+      | component                |
+      | Trading System Optimizer |
+      | Market Data Enhancer     |
+
+    @pending
+    Examples: not built yet
+      | component                       |
+      | Advanced Monitoring Framework   |
+      | Real-time Analytics Engine      |
 
   @criterion:FIX-API-ALIGNMENT @criterion:P1-API-CONSISTENCY
   Scenario: Every component of the running system answers the same component API
@@ -30,22 +38,30 @@ Feature: Component integration: every optimization component is available and sp
     Given a normal market in 2 symbols
     And the trading system trades on it with its default configuration
     When the market trades for 30 seconds
-    Then the Trading System Optimizer has sent orders over a session it reused
-    And the Market Data Enhancer has served quotes from its cache
-    And the Performance Analyzer has measured the decision-to-acknowledgement latency
+    Then the exchange received orders from the system over a session it had used before
+    And the Market Data Enhancer has served quotes equal to the market data system's book
+    And the Performance Analyzer's decision-to-acknowledgement latency agrees with the latency seen at the venue
+
+  @criterion:P1-BASIC-FUNCTION @pending
+  Scenario: The monitoring framework records metrics and the analytics engine grades a session
+    Given a normal market in 2 symbols
+    And the trading system trades on it with its default configuration
+    When the market trades for 30 seconds
+    Then the monitoring framework has recorded the orders the exchange received
+    And the analytics engine has graded the session
 
   @criterion:P1-COMPONENT-PERFORMANCE
   Scenario Outline: The <component> meets its baseline figure in isolation
     When the <component> alone is measured on simulator data
-    Then its <figure> is <bound> <target>
+    Then its <figure> is <bound> <target>, over at least <least> <samples>
 
     Examples:
-      | component                | figure                     | bound    | target           |
-      | Market Data System       | throughput                 | at least | 33481 updates/s  |
-      | Market Data System       | p99 processing latency     | at most  | 0.030 ms         |
-      | Market Data Enhancer     | cache hit rate             | at least | 95%              |
-      | Trading System Optimizer | connection reuse           | at least | 85%              |
-      | Trading Execution Engine | system error rate          | at most  | 0%               |
+      | component                | figure                 | bound    | target          | least   | samples              |
+      | Market Data System       | throughput             | at least | 33481 updates/s | 100,000 | market data updates  |
+      | Market Data System       | p99 processing latency | at most  | 0.030 ms        | 100,000 | market data updates  |
+      | Market Data Enhancer     | cache hit rate         | at least | 95%             | 1,000   | cache reads          |
+      | Trading System Optimizer | connection reuse       | at least | 85%             | 100     | order submissions    |
+      | Trading Execution Engine | system error rate      | at most  | 0%              | 100     | orders               |
 
   @criterion:P1-COMPONENT-ERRORS
   Scenario Outline: The <component> refuses <bad input> with an error naming <field>, and keeps working
@@ -57,14 +73,14 @@ Feature: Component integration: every optimization component is available and sp
     And the <component> still does its job afterwards
 
     Examples:
-      | component                | bad input                               | field     |
-      | Market Data System       | a quote with a negative bid price       | bid_price |
-      | Market Data System       | a quote with a NaN ask size             | ask_qty   |
-      | Market Data System       | a crossed quote                         | ask_price |
-      | Market Data System       | a quote for an unknown symbol           | symbol    |
-      | Trading Execution Engine | an order for zero shares                | qty       |
-      | Trading Execution Engine | an order with a NaN price               | price     |
-      | Trading Execution Engine | an order on an unknown side             | side      |
+      | component                | bad input                               | field        |
+      | Market Data System       | a quote with a negative bid price       | bid_price    |
+      | Market Data System       | a quote with a NaN ask size             | ask_qty      |
+      | Market Data System       | a crossed quote                         | ask_price    |
+      | Market Data System       | a quote for an unknown symbol           | symbol       |
+      | Trading Execution Engine | an order for zero shares                | qty          |
+      | Trading Execution Engine | an order with a NaN price               | price        |
+      | Trading Execution Engine | an order on an unknown side             | side         |
       | Risk Management System   | risk limits with an unknown key         | max_ordr_qty |
-      | Paper Trading System     | a fill with a negative quantity         | qty       |
-      | System settings          | a configuration with a misspelled key   | pool_sise |
+      | Paper Trading System     | a fill with a negative quantity         | qty          |
+      | System settings          | a configuration with a misspelled key   | pool_sise    |

@@ -1,0 +1,216 @@
+"""A tap on the venue boundary: what the system sent and what the venue answered, in simulated time.
+
+The harness puts it between the system and the venue, as ``ChargedVenue`` does, so it sees every
+order-entry message the system sends and every message and market data update the venue delivers,
+without asking the system anything. From it come the figures a component's own counters would
+only claim:
+
+- decision-to-acknowledgement latency: from the start of the system callback (market data, session
+  message or timer) in which a new order was sent, to the arrival of the venue's first answer to it.
+  The callback's start is when the decision's input arrived, so the figure includes the system's
+  compute time when that is charged, and any queueing behind a busy system;
+- new orders sent (by client id, a resend counted once) and how the venue answered each, with the
+  reject reasons it gave;
+- the market as the system was shown it: per symbol, a gap in the feed's sequence numbers (until a
+  snapshot repairs it), a halt (until trading resumes), and a feed silent for longer than the
+  system's stale bound. A new order sent on such a market is a *protective violation*: the
+  response a trader relies on while a fault lasts is to stop trading what it cannot see.
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from venue.messages import (
+    Envelope,
+    ExecType,
+    ExecutionReport,
+    NewOrder,
+    Phase,
+    RejectReason,
+    Snapshot,
+    TradingStatus,
+)
+from venue.transport import Connection, FeedSubscription, Venue
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    time: float
+    symbol: str
+    cl_ord_id: str
+    why: str  # "gapped", "halted" or "stale"
+
+
+@dataclass
+class SentOrder:
+    symbol: str
+    trigger: float  # simulated time at which the callback that sent it started
+    answered: float | None = None  # simulated time of the venue's first answer
+    rejected: RejectReason | None = None
+
+
+class VenueTap:
+    """Wraps a venue; ``now`` reads simulated time. The harness's timer calls :meth:`started`."""
+
+    def __init__(self, venue: Venue, now: Callable[[], float], stale_after: float) -> None:
+        self._venue = venue
+        self._now = now
+        self._trigger = 0.0
+        self.stale_after = stale_after
+        self.orders: dict[str, SentOrder] = {}
+        self.order_entries = 0  # order-entry messages sent (new, cancel, replace), resends included
+        self.violations: list[Violation] = []
+        self.gaps: list[tuple[float, str]] = []  # (time, symbol) of every gap the feed showed
+        self._seqs: dict[str, int] = {}
+        self._gapped: set[str] = set()
+        self._halted: set[str] = set()
+        self._last_md = -1.0  # simulated time of the last market data delivered; -1 before any
+        self.md_times = array("d")  # simulated arrival time of every market data message
+
+    # --- what the system is doing now ------------------------------------------------------------
+
+    def started(self) -> None:
+        """A system callback starts now: whatever it sends was decided on input that arrived now."""
+        self._trigger = self._now()
+
+    def wrap(self, callback: Callable[..., Any]) -> Callable[..., Any]:
+        def tapped(*args: Any) -> Any:
+            self._trigger = self._now()
+            return callback(*args)
+
+        return tapped
+
+    # --- the Venue protocol ----------------------------------------------------------------------
+
+    def connect(
+        self, on_receive: Callable[[Envelope], None], on_disconnect: Callable[[str], None]
+    ) -> Connection:
+        def received(envelope: Envelope) -> None:
+            self._trigger = self._now()
+            body = envelope.body
+            if type(body) is ExecutionReport:
+                self._answer(body)
+            on_receive(envelope)
+
+        connection = self._venue.connect(received, self.wrap(on_disconnect))
+        return _TappedConnection(connection, self)
+
+    def subscribe(self, on_market_data: Callable[..., None]) -> FeedSubscription:
+        times = self.md_times.append
+
+        def shown(message: Any) -> None:
+            self._trigger = now = self._now()
+            self._last_md = now
+            times(now)
+            self._see(message, now)
+            on_market_data(message)
+
+        return self._venue.subscribe(shown)
+
+    def _see(self, message: Any, now: float) -> None:
+        symbol, seq = message.symbol, message.seq
+        kind = type(message)
+        if kind is Snapshot:
+            self._seqs[symbol] = seq
+            self._gapped.discard(symbol)
+            self._phase(symbol, message.phase)
+            return
+        last = self._seqs.get(symbol)
+        if last is not None and seq > last + 1 and symbol not in self._gapped:
+            self._gapped.add(symbol)
+            self.gaps.append((now, symbol))
+        if last is None or seq > last:
+            self._seqs[symbol] = seq
+        if kind is TradingStatus:
+            self._phase(symbol, message.phase)
+
+    def _phase(self, symbol: str, phase: Phase) -> None:
+        if phase is Phase.CONTINUOUS:
+            self._halted.discard(symbol)
+        else:
+            self._halted.add(symbol)
+
+    # --- bookkeeping -----------------------------------------------------------------------------
+
+    def _sent(self, envelope: Envelope) -> None:
+        body = envelope.body
+        kind = type(body)
+        if kind is NewOrder:
+            self.order_entries += 1
+            if body.cl_ord_id not in self.orders:
+                self.orders[body.cl_ord_id] = SentOrder(body.symbol, self._trigger)
+                self._judge(body)
+        elif kind.__name__ in ("CancelOrder", "ReplaceOrder"):
+            self.order_entries += 1
+
+    def _judge(self, order: NewOrder) -> None:
+        now, symbol = self._now(), order.symbol
+        why = None
+        if symbol in self._gapped:
+            why = "gapped"
+        elif symbol in self._halted:
+            why = "halted"
+        elif self._last_md >= 0 and now - self._last_md > self.stale_after:
+            why = "stale"
+        if why is not None:
+            self.violations.append(Violation(now, symbol, order.cl_ord_id, why))
+
+    def _answer(self, report: ExecutionReport) -> None:
+        sent = self.orders.get(report.cl_ord_id)
+        if sent is None or sent.answered is not None:
+            return
+        sent.answered = self._now()
+        if report.exec_type is ExecType.REJECTED:
+            sent.rejected = report.reason
+
+    # --- figures ---------------------------------------------------------------------------------
+
+    def ack_latencies(self) -> list[float]:
+        """Seconds from decision to the venue's first answer, per answered new order, in send order."""
+        return [o.answered - o.trigger for o in self.orders.values() if o.answered is not None]
+
+    def silence(self, start: float, end: float) -> float:
+        """The longest stretch of [start, end] in which no market data reached the system."""
+        times = self.md_times
+        i = bisect.bisect_left(times, start)
+        longest, last = 0.0, start
+        while i < len(times) and times[i] <= end:
+            longest, last = max(longest, times[i] - last), times[i]
+            i += 1
+        return max(longest, end - last)
+
+    def in_flight(self, start: float, end: float) -> int:
+        """New orders sent before ``end`` and answered after ``start`` (or never)."""
+        return sum(
+            1
+            for o in self.orders.values()
+            if o.trigger <= end and (o.answered is None or o.answered >= start)
+        )
+
+    def answered_in(self, cl_ord_id: str, start: float, end: float) -> bool:
+        answered = self.orders[cl_ord_id].answered
+        return answered is not None and start <= answered <= end
+
+    def unanswered(self) -> list[str]:
+        return [clid for clid, o in self.orders.items() if o.answered is None]
+
+    def rejects(self) -> dict[str, RejectReason | None]:
+        return {clid: o.rejected for clid, o in self.orders.items() if o.rejected is not None}
+
+
+class _TappedConnection:
+    def __init__(self, connection: Connection, tap: VenueTap) -> None:
+        self._connection = connection
+        self._tap = tap
+
+    def send(self, envelope: Envelope) -> None:
+        self._tap._sent(envelope)
+        self._connection.send(envelope)
+
+    def close(self) -> None:
+        self._connection.close()
