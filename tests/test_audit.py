@@ -124,10 +124,10 @@ def test_the_behave_run_replaces_the_configured_formatters(monkeypatch, tmp_path
 
 
 def test_the_baseline_covers_every_defects_criteria_and_the_slowest_defect_starts_first():
-    defects = [by_name("no-reconnect"), by_name("depth-off-by-one")]
-    jobs = jobs_for(defects, {"depth-off-by-one": 9.0, "no-reconnect": 1.0})
+    defects = [by_name("reconnect-replays-logon"), by_name("depth-off-by-one")]
+    jobs = jobs_for(defects, {"depth-off-by-one": 9.0, "reconnect-replays-logon": 1.0})
     assert jobs[0] == Job(BASELINE, None, tuple(sorted({*defects[0].criteria, *defects[1].criteria})))
-    assert [j.name for j in jobs[1:]] == ["depth-off-by-one", "no-reconnect"]
+    assert [j.name for j in jobs[1:]] == ["depth-off-by-one", "reconnect-replays-logon"]
 
 
 # --- verdicts -------------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def test_the_first_failing_step_says_why_a_criterion_went_red(tmp_path):
     ]
     path = tmp_path / "failures.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    assert failure_messages(path) == {"A": "f:3: Then x: ASSERT FAILED: a", "B": "f:9: When y: boom"}
+    assert failure_messages(path) == {"A": "f:3: Then x: ASSERT FAILED: low", "B": "f:9: When y: boom"}
     assert failure_messages(tmp_path / "absent.jsonl") == {}
 
 
@@ -190,7 +190,7 @@ def test_a_failure_is_told_by_its_assertion_or_by_the_exception_and_where_it_was
 
 
 def test_the_report_counts_catches_and_fails_on_a_survivor_or_a_void_baseline():
-    a, b = by_name("depth-off-by-one"), by_name("no-reconnect")
+    a, b = by_name("depth-off-by-one"), by_name("reconnect-replays-logon")
     jobs = {j.name: j for j in jobs_for([a, b])}
     outcomes = {
         BASELINE: Outcome(jobs[BASELINE], [rec("passed", c) for c in jobs[BASELINE].criteria], seconds=3.0),
