@@ -15,6 +15,7 @@ from steps.figures import figures
 def many_sessions(context, count, seconds, profiles):
     names = [p for p in re.split(r",\s*|\s+and\s+", profiles) if p]
     context.sessions = run_sessions(context.seed, count, float(seconds), names)
+    context.evidence.table("sessions", context.sessions)
     ok = sum(r["result"] == "succeeded" for r in context.sessions)
     figures(context)["end-to-end success rate"] = Measured(
         100.0 * ok / count,
@@ -26,12 +27,11 @@ def many_sessions(context, count, seconds, profiles):
     )
 
 
-@then("the sessions are recorded in a table with their profile, seed, orders and result")
+@then("every session sent orders to the exchange")
 def sessions_table(context):
     rows = context.sessions
-    context.evidence.table("sessions", rows)
-    assert rows and all({"profile", "seed", "orders", "result"} <= set(r) for r in rows), rows
-    assert sum(r["orders"] for r in rows) > 0, "no session sent any order"
-    failed = [r for r in rows if r["result"] != "succeeded"]
-    for r in failed:
-        print(f"session {r['session']} ({r['profile']}, seed {r['seed']}) failed: {r['why']}")
+    idle = [r for r in rows if r["orders"] == 0]
+    assert not idle, f"sessions in which the exchange received no order: {idle}"
+    for r in rows:
+        if r["result"] != "succeeded":
+            print(f"session {r['session']} ({r['profile']}, seed {r['seed']}) failed: {r['why']}")
