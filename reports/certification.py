@@ -12,6 +12,9 @@ Readiness score = 100 x (sum of the weights of the scored criteria that passed o
 that judge the run itself (``verdict: true``: OBJ-GOLD, BASE-READINESS, P4-CERT-SUITE, ...) are not
 terms of the score they are computed from. A failed, not run or not attested criterion earns 0.
 
+Grade = the band the score falls in (``BANDS``), except that a failed criterion caps it at SILVER:
+a system with a known failure is not of the GOLD standard, whatever its score.
+
 Approval needs all three: grade GOLD, no automatic criterion failed or not run, every attestation
 attested.
 """
@@ -44,7 +47,7 @@ BANDS = (
 FORMULA = (
     "score = 100 x (sum of weights of scored criteria passed or attested) / (sum of weights of all "
     "scored criteria); weights 3, 2, 1 from reports/plan.yaml; failed, not run and not attested earn 0; "
-    "verdict criteria (computed from the score) are not scored"
+    "verdict criteria (computed from the score) are not scored; a failed criterion caps the grade at SILVER"
 )
 STATUSES = ("passed", "failed", "not run", "attested", "not attested")
 
@@ -130,8 +133,9 @@ class Certification:
         }
 
 
-def grade_of(score: float) -> str:
-    return next(grade for floor, grade, _ in BANDS if score >= floor)
+def grade_of(score: float, failures: int = 0) -> str:
+    grade = next(grade for floor, grade, _ in BANDS if score >= floor)
+    return "SILVER" if failures and grade == "GOLD" else grade
 
 
 def _scenarios(cid: str, planned: list[Planned], by_location: dict[str, dict]) -> list[ScenarioResult]:
@@ -205,10 +209,13 @@ def certify(
     by_location = {r["location"]: r for r in records}  # a later record of a scenario replaces an earlier
     results = [judge_criterion(c, planned, by_location, attestations.get(c.id)) for c in register.criteria]
     score = score_of(results)
-    grade = grade_of(score)
+    failed = [r for r in results if r.status == "failed"]
+    grade = grade_of(score, len(failed))
     blockers = []
-    if grade != "GOLD":
+    if score < GOLD:
         blockers.append(f"readiness score {score:.1f}% is below GOLD ({GOLD:g}%): grade {grade}")
+    elif grade != "GOLD":
+        blockers.append(f"grade {grade}: {len(failed)} criteria failed, which caps the grade below GOLD")
     blockers += [f"{r.criterion.id} {r.status}: {r.reason}" for r in results if r.blocks]
     seeds = {r["run_seed"] for r in records if "run_seed" in r}
     starts = sorted(r["run_started"] for r in records if r.get("run_started"))

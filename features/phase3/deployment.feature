@@ -1,0 +1,50 @@
+@phase3 @pending
+Feature: Deployment is one command, staged, and rolled back automatically when a version is bad
+  A new system version is deployed into a running session by one command: a canary stage takes part
+  of the order flow, health and performance gates decide promotion, and a failing or slower version is
+  rolled back to the previous one. No order is lost or doubled across a switch, and the manual
+  procedure in the runbook is a tested command sequence.
+  (Pending: the deployment system is not built yet; these scenarios are not run until it is.)
+
+  @criterion:P3-DEPLOY-AUTOMATION
+  Scenario: A new version deployed with one command takes over without losing an order
+    Given a live simulated session trading with system version 1
+    When version 2 is deployed with the deployment command after 60 simulated seconds
+    And the session trades for another 120 simulated seconds
+    Then version 2 handles all new orders
+    And the system's orders, fills and positions reconcile exactly with the exchange
+
+  @criterion:RISK-STAGED-DEPLOY
+  Scenario: A canary stage takes part of the order flow before full promotion
+    Given a live simulated session trading with system version 1
+    When version 2 is deployed with a canary share of 10%
+    Then version 2 sends between 5% and 15% of new orders during the canary stage
+    And version 2 is promoted only after its health and performance gates pass
+
+  @criterion:P3-ROLLBACK-DR @criterion:RISK-FALLBACK
+  Scenario: A version that fails its health gate is rolled back to the previous one
+    Given a live simulated session trading with system version 1
+    When a version that refuses every order is deployed after 60 simulated seconds
+    Then the health gate rolls it back to version 1 within 10 simulated seconds
+    And no order is lost or doubled, as reconciliation with the exchange shows
+
+  @criterion:RISK-PERF-ROLLBACK
+  Scenario: A slower version is detected by performance monitoring and rolled back
+    Given a live simulated session trading with system version 1
+    When a version that takes 20 ms longer per decision is deployed after 60 simulated seconds
+    Then the performance gate sees order latency above 15.5 ms and rolls back to version 1
+    And the bad version routes no order after the rollback
+
+  @criterion:P3-ROLLBACK-DR
+  Scenario: A crash mid-session loses nothing: the system restarts from its database and reconciles
+    Given a live simulated session in a normal market of 3 symbols with the production database
+    When the system crashes after 120 simulated seconds, losing all its memory
+    And it restarts from its database and trades for another 60 simulated seconds
+    Then every order and fill the exchange recorded for the account is in the books exactly once
+
+  @criterion:RISK-STAGED-DEPLOY @criterion:RISK-FALLBACK
+  Scenario: The manual deployment and fallback procedure of the runbook works step by step
+    Given a live simulated session trading with system version 1
+    When the operator follows the runbook's manual procedure to deploy version 2 and fall back to version 1
+    Then each command of the procedure succeeds
+    And version 1 handles all new orders afterwards
