@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from system.analytics import RealtimeAnalyticsEngine
 from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
 from system.component import Component
@@ -17,6 +18,7 @@ from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
 from system.marketdata import MarketDataSystem
 from system.memory import MemoryManager
+from system.monitoring import AdvancedMonitoringFramework
 from system.orchestrator import ComponentOrchestrator
 from system.orders import TradingExecutionEngine
 from system.perf import PerformanceAnalyzer
@@ -32,6 +34,7 @@ from venue.transport import FeedSubscription, Venue
 MEMORY_SAMPLE_INTERVAL = 1.0  # seconds of clock time between samples of the process's memory
 SNAPSHOT_RETRY = {"attempts": 10, "base_delay": 0.5, "max_delay": 4.0}  # a snapshot lost is asked again
 DECISION_LOG_SIZE = 50_000  # the most recent decisions kept for audit; older ones are dropped
+MONITORING_INTERVAL = 1.0  # seconds of clock time between the monitoring framework's collections
 
 
 class TradingSystem:
@@ -106,6 +109,20 @@ class TradingSystem:
             mark_interval=s.mark_interval,
         )
         self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
+        self.monitoring = AdvancedMonitoringFramework(
+            clock,
+            timer,
+            interval=MONITORING_INTERVAL,
+            symbols=self.symbols,
+            components=lambda: self.components,
+            market_data=self.market_data,
+            ledger=self.ledger,
+            engine=self.engine,
+            bus=self.bus,
+            perf=self.perf,
+            decision_log=self.decisions.log,
+        )
+        self.analytics = RealtimeAnalyticsEngine(self.monitoring, clock, timer)
 
         self.orchestrator = ComponentOrchestrator(clock, timer, supervise_interval=s.supervise_interval)
         wiring: list[tuple[Component, tuple[str, ...]]] = [
@@ -133,6 +150,11 @@ class TradingSystem:
             self.orchestrator.register(component, depends_on)
             self.health.watch(component)
         self.orchestrator.register(self.health, tuple(c.name for c, _ in wiring))
+        # Monitoring reads every component, so it starts after them all and stops before them.
+        self.orchestrator.register(self.monitoring, (self.health.name,))
+        self.orchestrator.register(self.analytics, (self.monitoring.name,))
+        self.health.watch(self.monitoring)
+        self.health.watch(self.analytics)
 
     @property
     def components(self) -> list[Component]:

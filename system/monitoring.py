@@ -1,0 +1,500 @@
+"""The Advanced Monitoring Framework: the system's metrics, sampled on an interval of clock time and
+exported in the Prometheus text exposition format and as a JSON snapshot.
+
+Nothing here runs on the market data path. Every ``interval`` seconds of the injected timer the
+framework reads what the components already keep (each one's ``metrics()`` and ``health()``, the
+books, the ledger, the engine's orders, the decision log and the latency histograms of the
+Performance Analyzer) and turns it into labelled counters, gauges and histograms:
+
+- per component: every figure of its ``metrics()`` and its health state;
+- per symbol: the top of book and every depth level, the last trade, the feed's sequence number and
+  age, market data messages and their rate, position, average cost and P&L, orders, fills, filled
+  quantity, rejects, live orders, slippage against the arrival mid, and a histogram of the spread;
+- per latency path of the Performance Analyzer (and any path recorded with :meth:`record_latency`):
+  a latency histogram;
+- for the session: total P&L, its peak and the largest drawdown so far.
+
+The values are kept as plain numbers; a collector of the framework's own
+:class:`prometheus_client.CollectorRegistry` (never the process's global one) hands them to
+``prometheus_client`` as metric families, so the exposition is the library's and a scrape always
+shows the last collection, consistent with the JSON snapshot. Families are built without creation
+timestamps, so the library never reads the wall clock for them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+
+from system.component import Component, Health, HealthState, Lifecycle
+from system.errors import InvalidInput
+from system.perf import PerformanceAnalyzer
+from venue.clock import Clock, Timer, TimerHandle
+from venue.messages import Side
+
+PREFIX = "allu"
+DEFAULT_INTERVAL = 1.0  # seconds of clock time between collections
+ALL_SYMBOLS = "all"  # the symbol label of a latency path the Performance Analyzer keeps for all symbols
+# Upper bounds (seconds) of the latency histograms' buckets; +Inf is added by the exposition.
+LATENCY_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+# Upper bounds (price units) of the sampled spread histograms' buckets.
+SPREAD_BUCKETS = (50, 100, 200, 300, 500, 1_000, 2_000, 5_000, 10_000, 50_000)
+HEALTH_CODES = {
+    HealthState.HEALTHY: 0.0,
+    HealthState.DEGRADED: 1.0,
+    HealthState.UNHEALTHY: 2.0,
+    HealthState.STOPPED: 3.0,
+}
+# A collection later than this many intervals means the timer stopped calling: degraded.
+LATE_INTERVALS = 3.0
+
+# Gauges and counters: (family, kind, help), by their label names. Counters are exported with
+# ``_total``; a family with no value in a collection (no source for it) is left out.
+SYMBOL_FAMILIES = (
+    ("book_bid_price", "gauge", "best bid price (price units)"),
+    ("book_ask_price", "gauge", "best ask price (price units)"),
+    ("book_bid_size", "gauge", "quantity at the best bid"),
+    ("book_ask_size", "gauge", "quantity at the best ask"),
+    ("book_mid_price", "gauge", "mid of the best bid and ask (price units)"),
+    ("book_spread", "gauge", "best ask minus best bid (price units)"),
+    ("book_version", "gauge", "the market data system's version of the book (top price or phase changes)"),
+    ("feed_sequence", "gauge", "last sequence number of the symbol's feed consumed"),
+    ("feed_age_seconds", "gauge", "clock seconds since the book last changed"),
+    ("last_trade_price", "gauge", "price of the last trade print (price units)"),
+    ("last_trade_size", "gauge", "quantity of the last trade print"),
+    ("market_data_messages", "counter", "market data messages published on the symbol's bus topic"),
+    ("market_data_rate", "gauge", "market data messages per clock second over the last interval"),
+    ("position", "gauge", "position held (quantity, signed)"),
+    ("average_cost", "gauge", "average cost of the position (price units)"),
+    ("realized_pnl", "gauge", "realized P&L (price units x quantity)"),
+    ("unrealized_pnl", "gauge", "open P&L at the book's mid (price units x quantity)"),
+    ("orders", "counter", "new orders placed"),
+    ("orders_filled", "counter", "orders with at least one fill"),
+    ("orders_rejected", "counter", "orders the venue refused"),
+    ("orders_live", "gauge", "orders live or in flight"),
+    ("fills", "counter", "fills (executions) received"),
+    ("filled_quantity", "counter", "quantity filled"),
+    ("slippage_bps", "gauge", "quantity-weighted slippage of fills against the arrival mid, basis points"),
+)
+DEPTH_FAMILIES = (
+    ("depth_price", "gauge", "price of a book level (price units)"),
+    ("depth_size", "gauge", "quantity at a book level"),
+)
+SESSION_FAMILIES = (
+    ("session_pnl", "gauge", "realized plus open P&L of all symbols (price units x quantity)"),
+    ("session_pnl_peak", "gauge", "highest session P&L collected so far"),
+    ("session_max_drawdown", "gauge", "largest fall of the session P&L from an earlier peak"),
+    ("collections", "counter", "collections taken by the monitoring framework"),
+)
+FAMILIES = (
+    *((f, k, h, ("symbol",)) for f, k, h in SYMBOL_FAMILIES),
+    *((f, k, h, ("symbol", "side", "level")) for f, k, h in DEPTH_FAMILIES),
+    *((f, k, h, ()) for f, k, h in SESSION_FAMILIES),
+)
+COUNTERS = frozenset(f"{PREFIX}_{f}_total" for f, k, _, _ in FAMILIES if k == "counter")
+
+
+class Series(NamedTuple):
+    """One exported series: a sample name (with suffix) and its labels, sorted by name."""
+
+    name: str
+    labels: tuple[tuple[str, str], ...]
+
+
+class _Collector:
+    """Hands the families of the last collection to the registry."""
+
+    def __init__(self, families: Callable[[], list[Metric]]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families()
+
+
+def _cumulative(histogram: list[tuple[float, int]], bounds: Sequence[float]) -> list[tuple[str, float]]:
+    """Prometheus buckets from the Performance Analyzer's 1% buckets: a fine bucket counts under a
+    bound when all of it lies at or below the bound (its upper edge), so a bound is exact to 2%."""
+    out, i, seen = [], 0, 0
+    for bound in bounds:
+        while i < len(histogram) and histogram[i][0] <= bound * (1 + 1e-9):
+            seen += histogram[i][1]
+            i += 1
+        out.append((repr(float(bound)), float(seen)))
+    out.append(("+Inf", float(seen + sum(n for _, n in histogram[i:]))))
+    return out
+
+
+class AdvancedMonitoringFramework(Lifecycle):
+    """Samples the system's figures on the timer and exports them; see the module docstring."""
+
+    name = "advanced_monitoring_framework"
+
+    def __init__(
+        self,
+        clock: Clock,
+        timer: Timer,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        symbols: Sequence[str] = (),
+        components: Callable[[], list[Component]] = list,
+        market_data: Any = None,
+        ledger: Any = None,
+        engine: Any = None,
+        bus: Any = None,
+        perf: PerformanceAnalyzer | None = None,
+        decision_log: Any = None,
+    ) -> None:
+        """The sources are optional so that the framework can also monitor only what is recorded
+        into it (:meth:`record_latency`); the trading system hands it all of them."""
+        super().__init__()
+        if (
+            isinstance(interval, bool)
+            or not isinstance(interval, int | float)
+            or not 0.01 <= interval <= 3_600
+        ):
+            raise InvalidInput(self.name, "interval", f"must be 0.01 to 3,600 seconds, got {interval!r}")
+        self._clock = clock
+        self._timer = timer
+        self.interval = float(interval)
+        self.symbols = list(symbols)
+        self._components = components
+        self._md = market_data
+        self._ledger = ledger
+        self._engine = engine
+        self._bus = bus
+        self._perf = perf
+        self._decision_log = decision_log
+        self._recorded = PerformanceAnalyzer()  # latencies handed in by record_latency
+        self._recorded_keys: dict[str, tuple[str, str]] = {}
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(_Collector(lambda: self._families))
+        self._families: list[Metric] = []
+        self._previous: dict[Series, float] = {}
+        self._moved: set[Series] = set()
+        self._values: dict[str, dict[tuple[str, ...], float]] = {}
+        self._handle: TimerHandle | None = None
+        self.collections = 0
+        self.collected_at: float | None = None
+        self._last_messages: dict[str, tuple[float, int]] = {}
+        self._arrival: dict[str, float] = {}  # client order id -> mid when it was decided
+        self._decisions_seen = 0
+        self._spreads: dict[str, list[int]] = {s: [0] * (len(SPREAD_BUCKETS) + 1) for s in self.symbols}
+        self._spread_sums: dict[str, float] = dict.fromkeys(self.symbols, 0.0)
+        self._pnl_peak = -math.inf
+        self._max_drawdown = 0.0
+        self.counter_decreases = 0  # a counter found lower than at the previous collection
+
+    # --- recording and collection ----------------------------------------------------------------
+
+    def record_latency(self, path: str, seconds: float, symbol: str = ALL_SYMBOLS) -> None:
+        """Record one latency of ``path`` for ``symbol``; exported from the next collection on."""
+        if not isinstance(path, str) or not path:
+            raise InvalidInput(self.name, "path", f"must be a non-empty string, got {path!r}")
+        if not isinstance(symbol, str) or not symbol:
+            raise InvalidInput(self.name, "symbol", f"must be a non-empty string, got {symbol!r}")
+        key = f"{path}\x1f{symbol}"
+        self._recorded_keys[key] = (path, symbol)
+        self._recorded.record(key, seconds)
+
+    def _on_start(self) -> None:
+        self._handle = self._timer.call_later(self.interval, self._tick)
+
+    def _on_stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _tick(self) -> None:
+        if not self.running:
+            return
+        self.collect()
+        self._handle = self._timer.call_later(self.interval, self._tick)
+
+    def collect(self) -> None:
+        """Take one collection now: read every source and replace the exported families."""
+        now = self._clock.now()
+        values: dict[str, dict[tuple[str, ...], float]] = {}
+        families: list[Metric] = []
+        self._collect_components(families)
+        if self.symbols:
+            self._collect_symbols(now, values)
+        self._collect_session(values)
+        for family, kind, doc, labels in FAMILIES:
+            rows = values.get(family)
+            if rows is None:
+                continue
+            name = f"{PREFIX}_{family}"
+            metric: Metric = (
+                CounterMetricFamily(name, doc, labels=labels)
+                if kind == "counter"
+                else GaugeMetricFamily(name, doc, labels=labels)
+            )
+            for key, value in rows.items():
+                metric.add_metric(list(key), value)
+            families.append(metric)
+        families.extend(self._histograms())
+        self._families = families
+        self._values = values
+        self.collected_at = now
+        self._track_changes()
+
+    def _collect_components(self, families: list[Metric]) -> None:
+        figures = GaugeMetricFamily(
+            f"{PREFIX}_component_metric",
+            "every figure a component reports in its metrics()",
+            labels=["component", "metric"],
+        )
+        health = GaugeMetricFamily(
+            f"{PREFIX}_component_health",
+            "component health: 0 healthy, 1 degraded, 2 unhealthy, 3 stopped",
+            labels=["component"],
+        )
+        for component in self._components():
+            name = component.name
+            for key, value in component.metrics().items():
+                figures.add_metric([name, key.removeprefix(f"{name}.")], float(value))
+            health.add_metric([name], HEALTH_CODES[component.health().state])
+        families.extend((figures, health))
+
+    def _collect_symbols(self, now: float, values: dict[str, dict[tuple[str, ...], float]]) -> None:
+        def put(family: str, symbol: str, value: float) -> None:
+            values.setdefault(family, {})[(symbol,)] = float(value)
+
+        marks: dict[str, float] = {}
+        for symbol in self.symbols:
+            book = None if self._md is None else self._md.state(symbol)
+            if book is not None:
+                put("book_bid_price", symbol, book.bid)
+                put("book_ask_price", symbol, book.ask)
+                put("book_bid_size", symbol, book.bid_qty)
+                put("book_ask_size", symbol, book.ask_qty)
+                put("book_version", symbol, book.version)
+                put("feed_sequence", symbol, book.seq)
+                put("feed_age_seconds", symbol, max(0.0, now - book.updated_at))
+                put("last_trade_price", symbol, book.last_price)
+                put("last_trade_size", symbol, book.last_qty)
+                if book.bid and book.ask:
+                    marks[symbol] = (book.bid + book.ask) / 2
+                    put("book_mid_price", symbol, marks[symbol])
+                    put("book_spread", symbol, book.ask - book.bid)
+                    self._sample_spread(symbol, book.ask - book.bid)
+                self._collect_depth(symbol, book, values)
+            if self._bus is not None:
+                messages = self._bus.published_on(f"md.{symbol}")
+                put("market_data_messages", symbol, messages)
+                since, before = self._last_messages.get(symbol, (now, messages))
+                put("market_data_rate", symbol, (messages - before) / (now - since) if now > since else 0.0)
+                self._last_messages[symbol] = (now, messages)
+            if self._ledger is not None:
+                put("position", symbol, self._ledger.position(symbol))
+                put("average_cost", symbol, self._ledger.avg_cost(symbol))
+                put("realized_pnl", symbol, self._ledger.realized_pnl(symbol))
+                put("unrealized_pnl", symbol, self._ledger.unrealized_pnl(marks, symbol))
+        if self._engine is not None:
+            self._collect_orders(values)
+
+    def _collect_depth(self, symbol: str, book: Any, values: dict[str, dict[tuple[str, ...], float]]) -> None:
+        for side, levels in (("bid", book.bids), ("ask", book.asks)):
+            for level, (price, qty) in enumerate(levels, start=1):
+                key = (symbol, side, str(level))
+                values.setdefault("depth_price", {})[key] = float(price)
+                values.setdefault("depth_size", {})[key] = float(qty)
+
+    def _sample_spread(self, symbol: str, spread: int) -> None:
+        buckets = self._spreads.setdefault(symbol, [0] * (len(SPREAD_BUCKETS) + 1))
+        for i, bound in enumerate(SPREAD_BUCKETS):
+            if spread <= bound:
+                buckets[i] += 1
+                break
+        else:
+            buckets[-1] += 1
+        self._spread_sums[symbol] = self._spread_sums.get(symbol, 0.0) + spread
+
+    def _learn_arrivals(self) -> None:
+        """Note the mid each new order was decided on, from the decision log's newest entries."""
+        log = self._decision_log
+        if log is None:
+            return
+        total = len(log) + log.dropped
+        fresh = min(total - self._decisions_seen, len(log))
+        for i in range(len(log) - fresh, len(log)):
+            decision = log[i]
+            mid = (decision.bid + decision.ask) / 2
+            for request in decision.requests:
+                self._arrival[request] = mid
+        self._decisions_seen = total
+
+    def _collect_orders(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
+        self._learn_arrivals()
+        zero = dict.fromkeys(("orders", "orders_filled", "orders_rejected", "orders_live", "fills"), 0)
+        per = {s: dict(zero, filled_quantity=0, slip=0.0, slip_qty=0) for s in self.symbols}
+        for record in self._engine.orders().values():
+            row = per.get(record.symbol)
+            if row is None:
+                continue
+            row["orders"] += 1
+            row["orders_filled"] += record.cum_qty > 0
+            row["orders_rejected"] += record.reject_reason is not None
+            row["orders_live"] += record.live or record.pending is not None
+            row["fills"] += len(record.fills)
+            row["filled_quantity"] += record.cum_qty
+            mid = self._arrival.get(record.first_cl_ord_id)
+            if mid:
+                sign = 1.0 if record.side is Side.BUY else -1.0
+                for _, qty, price in record.fills:
+                    row["slip"] += sign * (price - mid) / mid * qty
+                    row["slip_qty"] += qty
+        for symbol, row in per.items():
+            for family in (*zero, "filled_quantity"):
+                values.setdefault(family, {})[(symbol,)] = float(row[family])
+            slippage = 1e4 * row["slip"] / row["slip_qty"] if row["slip_qty"] else 0.0
+            values.setdefault("slippage_bps", {})[(symbol,)] = slippage
+
+    def _collect_session(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
+        self.collections += 1
+        values["collections"] = {(): float(self.collections)}
+        if self._ledger is None or not self.symbols:
+            return
+        realized = values.get("realized_pnl", {})
+        unrealized = values.get("unrealized_pnl", {})
+        pnl = sum(realized.values()) + sum(unrealized.values())
+        self._pnl_peak = max(self._pnl_peak, pnl)
+        self._max_drawdown = max(self._max_drawdown, self._pnl_peak - pnl)
+        values["session_pnl"] = {(): pnl}
+        values["session_pnl_peak"] = {(): self._pnl_peak}
+        values["session_max_drawdown"] = {(): self._max_drawdown}
+
+    def _histograms(self) -> list[Metric]:
+        latency = HistogramMetricFamily(
+            f"{PREFIX}_latency_seconds",
+            "latency per path and symbol ('all': the Performance Analyzer's path over every symbol)",
+            labels=["path", "symbol"],
+        )
+        sources: list[tuple[PerformanceAnalyzer, str, str, str]] = []
+        if self._perf is not None:
+            sources += [(self._perf, p, p, ALL_SYMBOLS) for p in self._perf.paths()]
+        sources += [(self._recorded, k, *self._recorded_keys[k]) for k in self._recorded.paths()]
+        for analyzer, key, path, symbol in sources:
+            count = analyzer.count(key)
+            total = analyzer.mean(key) * count if count else 0.0
+            buckets = _cumulative(analyzer.histogram(key), LATENCY_BUCKETS)
+            latency.add_metric([path, symbol], buckets, total)
+        out: list[Metric] = [latency]
+        if self.symbols:
+            spread = HistogramMetricFamily(
+                f"{PREFIX}_spread_sampled",
+                "the best spread (price units), sampled once per collection",
+                labels=["symbol"],
+            )
+            for symbol, counts in self._spreads.items():
+                running, buckets = 0, []
+                for bound, n in zip((*SPREAD_BUCKETS, "+Inf"), counts, strict=True):
+                    running += n
+                    buckets.append((bound if bound == "+Inf" else repr(float(bound)), float(running)))
+                spread.add_metric([symbol], buckets, self._spread_sums.get(symbol, 0.0))
+            out.append(spread)
+        return out
+
+    def _track_changes(self) -> None:
+        """Note which series changed since the previous collection, and any counter that fell."""
+        # Plain tuples hash faster than Series and compare equal to them.
+        current: dict[Series, float] = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value  # type: ignore[misc]
+            for family in self._families
+            for sample in family.samples
+        }
+        for series, value in current.items():
+            before = self._previous.get(series)
+            if before is not None and value != before:
+                self._moved.add(series)
+                if series[0] in COUNTERS and value < before:
+                    self.counter_decreases += 1
+        self._previous = current
+
+    # --- export ----------------------------------------------------------------------------------
+
+    def exposition(self) -> bytes:
+        """The last collection in the Prometheus text exposition format (prometheus_client's)."""
+        return generate_latest(self.registry)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The last collection as plain data: its clock time and every series with its value."""
+        return {
+            "time": self.collected_at,
+            "collections": self.collections,
+            "series": [
+                {"name": name, "labels": dict(labels), "value": value}
+                for (name, labels), value in self._previous.items()
+            ],
+        }
+
+    def snapshot_json(self) -> str:
+        return json.dumps(self.snapshot(), sort_keys=True, allow_nan=False)
+
+    def value(self, name: str, **labels: str) -> float | None:
+        """The value of one series in the last collection (the sample name, with any suffix), or None."""
+        return self._previous.get(Series(name, tuple(sorted(labels.items()))))
+
+    def series(self) -> list[Series]:
+        return [Series(*key) for key in self._previous]
+
+    def moved(self) -> list[Series]:
+        """Series whose value changed between two collections since the framework started."""
+        return sorted(Series(*key) for key in self._moved)
+
+    # --- component API ---------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        stopped = self._stopped_health()
+        if stopped is not None:
+            return stopped
+        if self.counter_decreases:
+            return Health(HealthState.UNHEALTHY, f"{self.counter_decreases} counters went down")
+        last = self.collected_at
+        if last is not None and self._clock.now() - last > LATE_INTERVALS * self.interval:
+            return Health(HealthState.DEGRADED, f"no collection since {last:g} s")
+        return Health(HealthState.HEALTHY, f"{len(self._previous)} series, {len(self._moved)} moved")
+
+    def metrics(self) -> dict[str, float]:
+        n = self.name
+        return {
+            f"{n}.collections": float(self.collections),
+            f"{n}.series": float(len(self._previous)),
+            f"{n}.moved_series": float(len(self._moved)),
+        }
+
+    def validate(self) -> list[str]:
+        problems = []
+        if self.counter_decreases:
+            problems.append(f"{self.counter_decreases} counters went down between collections")
+        bad = [name for (name, _), v in self._previous.items() if not math.isfinite(v)]
+        if bad:
+            problems.append(f"{len(bad)} series are not finite numbers, e.g. {bad[0]}")
+        return problems

@@ -1,0 +1,159 @@
+"""The Advanced Monitoring Framework: importable from its documented module in a fresh interpreter,
+its exposition parsed by prometheus_client's own parser, collections on the timer only."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from system.component import Component, Health, HealthState
+from system.errors import InvalidInput
+from system.monitoring import AdvancedMonitoringFramework
+from tests.fakes import FakeClock, FakeTimer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_fresh_interpreter_imports_it_and_records_a_latency() -> None:
+    """FIX-MONITORING-IMPORT: the plan's first issue was that this import failed."""
+    program = textwrap.dedent(
+        """
+        import json, sys
+        from system.monitoring import AdvancedMonitoringFramework
+
+        class Clock:
+            def now(self):
+                return 0.0
+
+        class Timer:
+            def call_later(self, delay, callback):
+                raise AssertionError("not started, so nothing is scheduled")
+
+        framework = AdvancedMonitoringFramework(Clock(), Timer())
+        framework.record_latency("order", 0.0042, symbol="ACME")
+        framework.collect()
+        banned = sorted(m for m in sys.modules if m.split(".")[0] in ("simpy", "harness", "tests"))
+        print(json.dumps({"modules": banned, "text": framework.exposition().decode()}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["modules"] == [], f"the monitoring module pulled in test code: {out['modules']}"
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(out["text"])
+        for s in family.samples
+    }
+    labels = (("path", "order"), ("symbol", "ACME"))
+    assert samples[("allu_latency_seconds_count", labels)] == 1.0
+    assert samples[("allu_latency_seconds_sum", labels)] == pytest.approx(0.0042)
+    assert samples[("allu_latency_seconds_bucket", (("le", "0.0025"), *labels))] == 0.0
+    assert samples[("allu_latency_seconds_bucket", (("le", "0.005"), *labels))] == 1.0
+
+
+class _Counting:
+    """A component whose one counter moves as the test says."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.n = 0.0
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def health(self) -> Health:
+        return Health(HealthState.HEALTHY)
+
+    def metrics(self) -> dict[str, float]:
+        return {"counting.n": self.n}
+
+    def validate(self) -> list[str]:
+        return []
+
+
+def _framework() -> tuple[AdvancedMonitoringFramework, FakeTimer, _Counting]:
+    clock = FakeClock()
+    timer = FakeTimer(clock)
+    counting = _Counting()
+    assert isinstance(counting, Component)
+    return (
+        AdvancedMonitoringFramework(clock, timer, interval=1.0, components=lambda: [counting]),
+        timer,
+        counting,
+    )
+
+
+def test_collects_on_the_timer_and_sees_what_moved() -> None:
+    framework, timer, counting = _framework()
+    framework.start()
+    timer.advance(0.5)
+    assert framework.collections == 0
+    timer.advance(0.5)
+    assert framework.collections == 1
+    counting.n = 5
+    timer.advance(1.0)
+    assert framework.value("allu_component_metric", component="counting", metric="n") == 5.0
+    moved = {s.name for s in framework.moved()}
+    assert moved == {"allu_component_metric", "allu_collections_total"}
+    framework.stop()
+    timer.advance(10.0)
+    assert framework.collections == 2
+    assert framework.health().state is HealthState.STOPPED
+
+
+def test_the_exposition_parses_and_holds_the_json_snapshot_series() -> None:
+    framework, timer, counting = _framework()
+    framework.record_latency("decision_to_ack", 0.003, symbol="XYZ")
+    framework.start()
+    counting.n = 2
+    timer.advance(3.0)
+    parsed = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(framework.exposition().decode())
+        for s in family.samples
+    }
+    snapshot = json.loads(framework.snapshot_json())
+    assert snapshot["collections"] == 3
+    from_json = {(s["name"], tuple(sorted(s["labels"].items()))): s["value"] for s in snapshot["series"]}
+    assert parsed == from_json
+    assert parsed[("allu_component_health", (("component", "counting"),))] == 0.0
+    assert not any(name.endswith("_created") for name, _ in parsed), (
+        "a creation time would read the wall clock"
+    )
+
+
+def test_a_counter_that_goes_down_makes_it_unhealthy() -> None:
+    framework, timer, _ = _framework()
+    framework.start()
+    timer.advance(1.0)
+    framework.collections = -1  # as if its collection counter were reset under it: the next is 0
+    timer.advance(1.0)
+    assert framework.health().state is HealthState.UNHEALTHY
+    assert framework.validate()
+
+
+@pytest.mark.parametrize("interval", [0, -1.0, float("nan"), 1e9, True, "1"])
+def test_a_bad_interval_is_refused_by_name(interval: object) -> None:
+    clock = FakeClock()
+    with pytest.raises(InvalidInput, match="interval"):
+        AdvancedMonitoringFramework(clock, FakeTimer(clock), interval=interval)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("path", "symbol", "field"), [("", "A", "path"), ("p", "", "symbol")])
+def test_a_bad_recorded_latency_is_refused_by_name(path: str, symbol: str, field: str) -> None:
+    framework, _, _ = _framework()
+    with pytest.raises(InvalidInput, match=field):
+        framework.record_latency(path, 0.001, symbol=symbol)
+    with pytest.raises(InvalidInput, match="finite"):
+        framework.record_latency("p", float("nan"), symbol="A")
