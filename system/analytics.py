@@ -132,10 +132,7 @@ class RealtimeAnalyticsEngine(Lifecycle):
     def evaluate(self) -> AnalyticsReport:
         """The KPIs and grade from the monitoring framework's last collection."""
         m = self._monitoring
-        symbols = m.symbols
-
-        def total(family: str) -> float:
-            return sum(m.value(family, symbol=s) or 0.0 for s in symbols)
+        total = m.total
 
         def perf(metric: str) -> float:
             value = m.value(
@@ -153,9 +150,8 @@ class RealtimeAnalyticsEngine(Lifecycle):
         errors = int(engine("errors"))
         quantity = int(total("allu_filled_quantity_total"))
         weighted = sum(
-            (m.value("allu_slippage_bps", symbol=s) or 0.0)
-            * (m.value("allu_filled_quantity_total", symbol=s) or 0.0)
-            for s in symbols
+            (m.value("allu_slippage_bps", symbol=s) or 0.0) * total("allu_filled_quantity_total", symbol=s)
+            for s in m.symbols
         )
         now = m.collected_at if m.collected_at is not None else self._clock.now()
         elapsed = now - self._started_at

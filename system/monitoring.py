@@ -8,8 +8,9 @@ Performance Analyzer) and turns it into labelled counters, gauges and histograms
 
 - per component: every figure of its ``metrics()`` and its health state;
 - per symbol: the top of book and every depth level, the last trade, the feed's sequence number and
-  age, market data messages and their rate, position, average cost and P&L, orders, fills, filled
-  quantity, rejects, live orders, slippage against the arrival mid, and a histogram of the spread;
+  age, market data messages and their rate, position, average cost, exposure and P&L, decisions and
+  the requests they sent, rejects, live orders, slippage against the arrival mid, and a histogram
+  of the spread; per symbol and side: orders, orders filled, fills, filled quantity and notional;
 - per latency path of the Performance Analyzer (and any path recorded with :meth:`record_latency`):
   a latency histogram;
 - for the session: total P&L, its peak and the largest drawdown so far.
@@ -28,7 +29,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -95,13 +96,19 @@ SYMBOL_FAMILIES = (
     ("average_cost", "gauge", "average cost of the position (price units)"),
     ("realized_pnl", "gauge", "realized P&L (price units x quantity)"),
     ("unrealized_pnl", "gauge", "open P&L at the book's mid (price units x quantity)"),
-    ("orders", "counter", "new orders placed"),
-    ("orders_filled", "counter", "orders with at least one fill"),
     ("orders_rejected", "counter", "orders the venue refused"),
     ("orders_live", "gauge", "orders live or in flight"),
+    ("slippage_bps", "gauge", "quantity-weighted slippage of fills against the arrival mid, basis points"),
+    ("decisions", "counter", "decisions the strategy took (from the decision log)"),
+    ("decision_requests", "counter", "order requests (new, amend, cancel) those decisions sent"),
+    ("exposure", "gauge", "absolute position valued at the book's mid (price units x quantity)"),
+)
+SIDE_FAMILIES = (
+    ("orders", "counter", "new orders placed"),
+    ("orders_filled", "counter", "orders with at least one fill"),
     ("fills", "counter", "fills (executions) received"),
     ("filled_quantity", "counter", "quantity filled"),
-    ("slippage_bps", "gauge", "quantity-weighted slippage of fills against the arrival mid, basis points"),
+    ("traded_notional", "counter", "price times quantity of the fills (price units x quantity)"),
 )
 DEPTH_FAMILIES = (
     ("depth_price", "gauge", "price of a book level (price units)"),
@@ -115,6 +122,7 @@ SESSION_FAMILIES = (
 )
 FAMILIES = (
     *((f, k, h, ("symbol",)) for f, k, h in SYMBOL_FAMILIES),
+    *((f, k, h, ("symbol", "side")) for f, k, h in SIDE_FAMILIES),
     *((f, k, h, ("symbol", "side", "level")) for f, k, h in DEPTH_FAMILIES),
     *((f, k, h, ()) for f, k, h in SESSION_FAMILIES),
 )
@@ -200,11 +208,14 @@ class AdvancedMonitoringFramework(Lifecycle):
         self._moved: set[Series] = set()
         self._values: dict[str, dict[tuple[str, ...], float]] = {}
         self._handle: TimerHandle | None = None
+        self._server: Any = None  # the HTTP server of serve(), if asked for
         self.collections = 0
         self.collected_at: float | None = None
         self._last_messages: dict[str, tuple[float, int]] = {}
         self._arrival: dict[str, float] = {}  # client order id -> mid when it was decided
         self._decisions_seen = 0
+        self._decisions: dict[str, int] = dict.fromkeys(self.symbols, 0)
+        self._requests: dict[str, int] = dict.fromkeys(self.symbols, 0)
         self._spreads: dict[str, list[int]] = {s: [0] * (len(SPREAD_BUCKETS) + 1) for s in self.symbols}
         self._spread_sums: dict[str, float] = dict.fromkeys(self.symbols, 0.0)
         self._pnl_peak = -math.inf
@@ -230,6 +241,10 @@ class AdvancedMonitoringFramework(Lifecycle):
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
 
     def _tick(self) -> None:
         if not self.running:
@@ -317,6 +332,8 @@ class AdvancedMonitoringFramework(Lifecycle):
                 put("average_cost", symbol, self._ledger.avg_cost(symbol))
                 put("realized_pnl", symbol, self._ledger.realized_pnl(symbol))
                 put("unrealized_pnl", symbol, self._ledger.unrealized_pnl(marks, symbol))
+                if symbol in marks:
+                    put("exposure", symbol, abs(self._ledger.position(symbol)) * marks[symbol])
         if self._engine is not None:
             self._collect_orders(values)
 
@@ -349,33 +366,44 @@ class AdvancedMonitoringFramework(Lifecycle):
             mid = (decision.bid + decision.ask) / 2
             for request in decision.requests:
                 self._arrival[request] = mid
+            if decision.symbol in self._decisions:
+                self._decisions[decision.symbol] += 1
+                self._requests[decision.symbol] += len(decision.requests)
         self._decisions_seen = total
 
     def _collect_orders(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
+        """Orders, fills and slippage per symbol (and side), from the engine's records; a pass over
+        every order the engine keeps, once per collection, never per message."""
         self._learn_arrivals()
-        zero = dict.fromkeys(("orders", "orders_filled", "orders_rejected", "orders_live", "fills"), 0)
-        per = {s: dict(zero, filled_quantity=0, slip=0.0, slip_qty=0) for s in self.symbols}
+        sides = {(s, side.value): [0, 0, 0, 0, 0.0] for s in self.symbols for side in Side}
+        per = {s: [0, 0, 0.0, 0] for s in self.symbols}  # rejected, live, slippage sum, its quantity
         for record in self._engine.orders().values():
             row = per.get(record.symbol)
             if row is None:
                 continue
-            row["orders"] += 1
-            row["orders_filled"] += record.cum_qty > 0
-            row["orders_rejected"] += record.reject_reason is not None
-            row["orders_live"] += record.live or record.pending is not None
-            row["fills"] += len(record.fills)
-            row["filled_quantity"] += record.cum_qty
+            split = sides[(record.symbol, record.side.value)]
+            split[0] += 1
+            split[1] += record.cum_qty > 0
+            split[2] += len(record.fills)
+            split[3] += record.cum_qty
+            row[0] += record.reject_reason is not None
+            row[1] += record.live or record.pending is not None
             mid = self._arrival.get(record.first_cl_ord_id)
-            if mid:
-                sign = 1.0 if record.side is Side.BUY else -1.0
-                for _, qty, price in record.fills:
-                    row["slip"] += sign * (price - mid) / mid * qty
-                    row["slip_qty"] += qty
-        for symbol, row in per.items():
-            for family in (*zero, "filled_quantity"):
-                values.setdefault(family, {})[(symbol,)] = float(row[family])
-            slippage = 1e4 * row["slip"] / row["slip_qty"] if row["slip_qty"] else 0.0
-            values.setdefault("slippage_bps", {})[(symbol,)] = slippage
+            sign = 1.0 if record.side is Side.BUY else -1.0
+            for _, qty, price in record.fills:
+                split[4] += price * qty
+                if mid:
+                    row[2] += sign * (price - mid) / mid * qty
+                    row[3] += qty
+        for key, split in sides.items():
+            for (family, _, _), value in zip(SIDE_FAMILIES, split, strict=True):
+                values.setdefault(family, {})[key] = float(value)
+        for symbol, (rejected, live, slipped, quantity) in per.items():
+            values.setdefault("orders_rejected", {})[(symbol,)] = float(rejected)
+            values.setdefault("orders_live", {})[(symbol,)] = float(live)
+            values.setdefault("slippage_bps", {})[(symbol,)] = 1e4 * slipped / quantity if quantity else 0.0
+            values.setdefault("decisions", {})[(symbol,)] = float(self._decisions[symbol])
+            values.setdefault("decision_requests", {})[(symbol,)] = float(self._requests[symbol])
 
     def _collect_session(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
         self.collections += 1
@@ -444,6 +472,15 @@ class AdvancedMonitoringFramework(Lifecycle):
         """The last collection in the Prometheus text exposition format (prometheus_client's)."""
         return generate_latest(self.registry)
 
+    def serve(self, port: int = 0) -> int:
+        """Serve the exposition at ``/metrics`` on the loopback interface, from a thread of
+        prometheus_client, until the framework stops; ``port`` 0 takes a free one. Returns the port."""
+        if self._server is None:
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65_535:
+                raise InvalidInput(self.name, "port", f"must be an integer 0 to 65,535, got {port!r}")
+            self._server, _thread = start_http_server(port, addr="127.0.0.1", registry=self.registry)
+        return int(self._server.server_port)
+
     def snapshot(self) -> dict[str, Any]:
         """The last collection as plain data: its clock time and every series with its value."""
         return {
@@ -461,6 +498,11 @@ class AdvancedMonitoringFramework(Lifecycle):
     def value(self, name: str, **labels: str) -> float | None:
         """The value of one series in the last collection (the sample name, with any suffix), or None."""
         return self._previous.get(Series(name, tuple(sorted(labels.items()))))
+
+    def total(self, name: str, **labels: str) -> float:
+        """The sum of the values of ``name``'s series whose labels include ``labels`` (0 if none)."""
+        wanted = set(labels.items())
+        return sum(v for (n, have), v in self._previous.items() if n == name and wanted <= set(have))
 
     def series(self) -> list[Series]:
         return [Series(*key) for key in self._previous]

@@ -4,55 +4,21 @@ its exposition parsed by prometheus_client's own parser, collections on the time
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
+from harness.monitoring import fresh_import, parse, snapshot_samples
 from system.component import Component, Health, HealthState
 from system.errors import InvalidInput
 from system.monitoring import AdvancedMonitoringFramework
 from tests.fakes import FakeClock, FakeTimer
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_a_fresh_interpreter_imports_it_and_records_a_latency() -> None:
     """FIX-MONITORING-IMPORT: the plan's first issue was that this import failed."""
-    program = textwrap.dedent(
-        """
-        import json, sys
-        from system.monitoring import AdvancedMonitoringFramework
-
-        class Clock:
-            def now(self):
-                return 0.0
-
-        class Timer:
-            def call_later(self, delay, callback):
-                raise AssertionError("not started, so nothing is scheduled")
-
-        framework = AdvancedMonitoringFramework(Clock(), Timer())
-        framework.record_latency("order", 0.0042, symbol="ACME")
-        framework.collect()
-        banned = sorted(m for m in sys.modules if m.split(".")[0] in ("simpy", "harness", "tests"))
-        print(json.dumps({"modules": banned, "text": framework.exposition().decode()}))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
-    assert out["modules"] == [], f"the monitoring module pulled in test code: {out['modules']}"
-    samples = {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(out["text"])
-        for s in family.samples
-    }
+    fresh = fresh_import("order", 0.0042, "ACME")
+    assert fresh.test_modules == [], f"the monitoring module pulled in test code: {fresh.test_modules}"
+    samples = parse(fresh.exposition)
     labels = (("path", "order"), ("symbol", "ACME"))
     assert samples[("allu_latency_seconds_count", labels)] == 1.0
     assert samples[("allu_latency_seconds_sum", labels)] == pytest.approx(0.0042)
@@ -118,14 +84,10 @@ def test_the_exposition_parses_and_holds_the_json_snapshot_series() -> None:
     framework.start()
     counting.n = 2
     timer.advance(3.0)
-    parsed = {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(framework.exposition().decode())
-        for s in family.samples
-    }
+    parsed = parse(framework.exposition().decode())  # prometheus_client.parser
     snapshot = json.loads(framework.snapshot_json())
     assert snapshot["collections"] == 3
-    from_json = {(s["name"], tuple(sorted(s["labels"].items()))): s["value"] for s in snapshot["series"]}
+    from_json = snapshot_samples(snapshot)
     assert parsed == from_json
     assert parsed[("allu_component_health", (("component", "counting"),))] == 0.0
     assert not any(name.endswith("_created") for name, _ in parsed), (

@@ -3,8 +3,7 @@ Feature: Component integration: every optimization component is available and sp
   Phase 1 of the plan makes the four optimization components accessible and functional (the
   Trading System Optimizer, the Market Data Enhancer, the Advanced Monitoring Framework and the
   Real-time Analytics Engine) and aligns their APIs, so that the orchestrator, the health checks
-  and this certification treat them alike. The monitoring and analytics rows are pending: those
-  components are not built yet, so the certification runs these rows and they fail.
+  and this certification treat them alike.
 
   @criterion:OBJ-AVAILABILITY @criterion:P1-AVAILABILITY
   Scenario Outline: The <component> is accessible and functional
@@ -16,14 +15,10 @@ Feature: Component integration: every optimization component is available and sp
 
     Examples:
       | component                |
-      | Trading System Optimizer |
-      | Market Data Enhancer     |
-
-    @pending
-    Examples: not built yet
-      | component                       |
-      | Advanced Monitoring Framework   |
-      | Real-time Analytics Engine      |
+      | Trading System Optimizer      |
+      | Market Data Enhancer          |
+      | Advanced Monitoring Framework |
+      | Real-time Analytics Engine    |
 
   @criterion:FIX-API-ALIGNMENT @criterion:P1-API-CONSISTENCY
   Scenario: Every component of the running system answers the same component API
@@ -42,7 +37,7 @@ Feature: Component integration: every optimization component is available and sp
     And the Market Data Enhancer has served quotes equal to the market data system's book
     And the Performance Analyzer's decision-to-acknowledgement latency agrees with the latency seen at the venue
 
-  @criterion:P1-BASIC-FUNCTION @pending
+  @criterion:P1-BASIC-FUNCTION
   Scenario: The monitoring framework records metrics and the analytics engine grades a session
     Given a normal market in 2 symbols
     And the trading system trades on it with its default configuration

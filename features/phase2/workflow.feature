@@ -23,7 +23,7 @@ Feature: The market integration workflow works end to end
     And the decision-to-acknowledgement p99 latency is at most 15.5 ms, over at least 300 acknowledged orders
     And every component's self-validation finds no problems
 
-  @criterion:P2-OPTIMIZERS-TOGETHER @pending
+  @criterion:P2-OPTIMIZERS-TOGETHER
   Scenario: The monitoring framework and the analytics engine work alongside the other optimizers
     Given a normal market in 3 symbols
     And the trading system trades on it with its measured compute time charged to simulated time

@@ -1,0 +1,239 @@
+"""Monitoring and analytics judged from outside them.
+
+- The framework's export is read as a client would: the Prometheus text exposition, parsed by
+  ``prometheus_client``'s own parser, scraped every few simulated seconds while the session trades
+  (or over HTTP from the loopback port it serves). A series "moved" when two scrapes disagree.
+- The import the plan calls its first issue is tried in a fresh interpreter.
+- The analytics report is set beside what the venue tap and the exchange recorded for the account:
+  orders sent, orders filled, fills, refusals and decision-to-acknowledgement latencies.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from harness.measures import nearest_rank
+from harness.session import ACCOUNT, TradingSession
+from simulator.faults import FaultPlan
+from system.analytics import AnalyticsReport
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRAPE_EVERY = 10.0  # simulated seconds between two scrapes of a trading session
+# A degraded session, in the scenarios' words, and the fault plan that degrades it.
+DEGRADATIONS = {
+    "a tenfold latency spike on order entry for 60 s": [
+        {"at": 60, "fault": "latency_spike", "link": "client_to_gateway", "factor": 10, "duration": 60}
+    ],
+    "a storm of refused orders for 30 s": [{"at": 60, "fault": "reject_storm", "duration": 30}],
+}
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def parse(text: str) -> Samples:
+    """Every sample of an exposition, by name and sorted labels, as prometheus_client parses it."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def snapshot_samples(snapshot: dict) -> Samples:
+    """The framework's JSON snapshot in the same form as :func:`parse`."""
+    return {(s["name"], tuple(sorted(s["labels"].items()))): s["value"] for s in snapshot["series"]}
+
+
+def degradation(text: str) -> FaultPlan:
+    assert text in DEGRADATIONS, f"no degradation called {text!r} (known: {', '.join(DEGRADATIONS)})"
+    return FaultPlan.from_entries(DEGRADATIONS[text], f"the degradation {text!r}")
+
+
+@dataclass
+class Scrapes:
+    """The exposition of a session's monitoring, scraped every ``SCRAPE_EVERY`` simulated seconds."""
+
+    session: TradingSession
+    taken: list[Samples] = field(default_factory=list)
+
+    def scrape(self) -> Samples:
+        samples = parse(self.session.system.monitoring.exposition().decode())
+        self.taken.append(samples)
+        return samples
+
+    def trade(self, seconds: float) -> None:
+        """Trade for ``seconds``, scraping after every ``SCRAPE_EVERY`` of them."""
+        end = self.session.now + seconds
+        while self.session.now < end:
+            self.session.run(min(SCRAPE_EVERY, end - self.session.now))
+            self.scrape()
+
+    def series(self) -> set:
+        return set(self.taken[-1]) if self.taken else set()
+
+    def moved(self) -> set:
+        """Series whose value differs between two of the scrapes (present in both)."""
+        out = set()
+        for before, after in zip(self.taken, self.taken[1:], strict=False):
+            out.update(key for key, value in after.items() if key in before and before[key] != value)
+        return out
+
+    def table(self) -> list[dict]:
+        """Series and moved series per metric family, for a reviewer."""
+        moved = self.moved()
+        families: dict[str, list[int]] = {}
+        for name, _ in self.series():
+            row = families.setdefault(name, [0, 0])
+            row[0] += 1
+        for name, _ in moved:
+            families[name][1] += 1
+        return [{"series name": n, "series": c[0], "moved": c[1]} for n, c in sorted(families.items())]
+
+
+@dataclass(frozen=True)
+class FreshImport:
+    exposition: str
+    test_modules: list[str]  # simpy, harness or test modules the import pulled in
+
+
+FRESH_PROGRAM = textwrap.dedent(
+    """
+    import json, sys
+    from system.monitoring import AdvancedMonitoringFramework
+
+    class Clock:
+        def now(self):
+            return 0.0
+
+    class Timer:
+        def call_later(self, delay, callback):
+            raise AssertionError("not started, so nothing is scheduled")
+
+    framework = AdvancedMonitoringFramework(Clock(), Timer())
+    framework.record_latency(sys.argv[1], float(sys.argv[2]), symbol=sys.argv[3])
+    framework.collect()
+    banned = sorted(m for m in sys.modules if m.split(".")[0] in ("simpy", "harness", "tests"))
+    print(json.dumps({"modules": banned, "text": framework.exposition().decode()}))
+    """
+)
+
+
+def fresh_import(path: str, seconds: float, symbol: str) -> FreshImport:
+    """A new interpreter imports the framework from ``system.monitoring``, records one latency and
+    prints its exposition."""
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_PROGRAM, path, repr(seconds), symbol],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"the fresh interpreter failed (exit {done.returncode}): {done.stderr}"
+    out = json.loads(done.stdout)
+    return FreshImport(out["text"], out["modules"])
+
+
+def scrape_http(session: TradingSession) -> tuple[str, dict]:
+    """Serve the running session's metrics on a loopback port, fetch the page with urllib, and
+    return it with the framework's JSON snapshot of the same collection."""
+    monitoring = session.system.monitoring
+    port = monitoring.serve(0)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        assert response.status == 200, f"/metrics answered {response.status}"
+        page = response.read().decode()
+    return page, monitoring.snapshot()
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What the venue tap and the exchange recorded, to set beside an analytics report."""
+
+    orders: int  # new orders that crossed the venue boundary
+    orders_filled: int  # of them, those the exchange filled at least once
+    fills: int
+    rejected: int  # new orders the venue refused
+    unanswered: int
+    latencies: list[float]  # decision-to-acknowledgement, seconds, at the venue boundary
+
+    def latency_ms(self, q: float) -> float:
+        return 1000.0 * nearest_rank(self.latencies, q)
+
+
+def settled_report(session: TradingSession) -> tuple[AnalyticsReport, Outside]:
+    """Settle the session (nothing in flight), then the analytics report and the outside records."""
+    session.settle()
+    report = session.system.analytics.report()
+    records = session.market.exchange.records(ACCOUNT)
+    tap = session.tap
+    return report, Outside(
+        orders=len(tap.orders),
+        orders_filled=sum(
+            1 for clid in tap.orders if clid in records.orders and records.orders[clid].cum_qty > 0
+        ),
+        fills=len(records.fills()),
+        rejected=len(tap.rejects()),
+        unanswered=len(tap.unanswered()),
+        latencies=tap.ack_latencies(),
+    )
+
+
+def total(samples: Samples, name: str) -> float:
+    """The sum of a family's series over every label set (every symbol)."""
+    return sum(value for (sample, _), value in samples.items() if sample == name)
+
+
+def perf_gauge(samples: Samples, metric: str) -> float | None:
+    labels = (("component", "performance_analyzer"), ("metric", f"decision_to_ack.{metric}"))
+    return samples.get(("allu_component_metric", labels))
+
+
+def against_monitoring(report: AnalyticsReport, samples: Samples) -> list[dict]:
+    """The report's figures beside the same figures read from the exposition of the same collection."""
+    pairs = [
+        ("orders", report.orders, total(samples, "allu_orders_total")),
+        ("orders filled", report.orders_filled, total(samples, "allu_orders_filled_total")),
+        ("fills", report.fills, total(samples, "allu_fills_total")),
+        ("orders refused", report.orders_rejected, total(samples, "allu_orders_rejected_total")),
+        ("latency p50 ms", report.latency_p50_ms, perf_gauge(samples, "p50_ms")),
+        ("latency p95 ms", report.latency_p95_ms, perf_gauge(samples, "p95_ms")),
+        ("latency p99 ms", report.latency_p99_ms, perf_gauge(samples, "p99_ms")),
+        ("latency samples", report.latency_samples, perf_gauge(samples, "count")),
+        ("P&L", report.pnl, samples.get(("allu_session_pnl", ()))),
+    ]
+    return [{"figure": n, "analytics": a, "monitoring": m, "equal": a == m} for n, a, m in pairs]
+
+
+def against_outside(report: AnalyticsReport, outside: Outside) -> list[dict]:
+    """The report's figures beside the venue tap's and the exchange's records. Counts must be equal;
+    latency percentiles within 5% (the analyzer's 1% buckets, and its clock starts when the engine
+    sends while the tap's starts when the input arrived)."""
+    counts = [
+        ("orders sent", report.orders, outside.orders),
+        ("orders filled", report.orders_filled, outside.orders_filled),
+        ("fills", report.fills, outside.fills),
+        ("orders refused", report.orders_rejected, outside.rejected),
+    ]
+    out = [
+        {"figure": name, "analytics": mine, "outside": theirs, "tolerance": 0.0, "agree": mine == theirs}
+        for name, mine, theirs in counts
+    ]
+    for q in (50, 95, 99):
+        mine, theirs = getattr(report, f"latency_p{q}_ms"), outside.latency_ms(q)
+        row = {"figure": f"latency p{q} ms", "analytics": mine, "outside": theirs, "tolerance": 0.05}
+        # Below 100 / (100 - q) latencies the percentile is the slowest order alone, whose report the
+        # engine may have held for an earlier exec_seq: one order, not a percentile, so not compared.
+        if len(outside.latencies) < 100 / (100 - q):
+            row["agree"] = None
+        else:
+            row["agree"] = abs(mine - theirs) <= 0.05 * abs(theirs)
+        out.append(row)
+    return out
