@@ -38,11 +38,12 @@ audit: $(NATIVE)
 # The certification: the whole suite (pending scenarios too: they show as not run), then the
 # scenarios that judge the finished run (@verdict), then python -m reports certify, whose exit code
 # is the gate (0 only when approved). behave prints one progress line per feature: `-f null` names a
-# formatter on the command line, without which behave 1.3 adds its verbose default to behave.ini's.
-CERTIFY_RUN = mkdir -p reports && rm -rf reports/allure-results && \
+# formatter on the command line, without which behave 1.3 adds its verbose default to behave.ini's;
+# the certification prints the counts and names what failed, so behave's own summary is left out.
+CERTIFY_RUN = mkdir -p reports && { rm -rf reports/allure-results || true; } && \
 	started=$$(date -u +%Y-%m-%dT%H:%M:%SZ) && \
-	{ $(BEHAVE) -f null --no-snippets --tags="not @verdict" || true; } && \
-	{ $(BEHAVE) -f null --no-snippets --tags=@verdict -D judge=reports/evidence.jsonl \
+	{ $(BEHAVE) -f null --no-snippets --no-summary --tags="not @verdict" || true; } && \
+	{ $(BEHAVE) -f null --no-snippets --no-summary --tags=@verdict -D judge=reports/evidence.jsonl \
 	    -D evidence=reports/verdict-evidence.jsonl features/phase4/certification.feature || true; } && \
 	$(PY) -m reports certify --started $$started
 

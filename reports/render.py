@@ -88,6 +88,11 @@ def console(cert: Certification) -> str:
         )
     counts = cert.counts()
     out.append("")
+    scenarios = ", ".join(f"{n} {status}" for status, n in sorted(cert.scenario_counts.items()))
+    out.append(f"scenarios with a result in this run: {sum(cert.scenario_counts.values())} ({scenarios})")
+    failed = [s for r in cert.results for s in r.scenarios if s.status == "failed"]
+    for s in dict.fromkeys(failed):
+        out.append(f"  failed: {s.name} ({s.location})")
     out.append(
         f"{len(cert.results)} criteria: " + ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     )
@@ -240,7 +245,11 @@ def markdown(cert: Certification) -> str:
         "| grade | score | meaning |",
         "|---|---|---|",
     ]
-    lines += [f"| {grade} | >= {floor:g}% | {meaning} |" for floor, grade, meaning in BANDS]
+    floors = [floor for floor, _, _ in BANDS]
+    lines += [
+        f"| {grade} | {f'>= {floor:g}%' if floor else f'< {floors[n - 1]:g}%'} | {meaning} |"
+        for n, (floor, grade, meaning) in enumerate(BANDS)
+    ]
     lines += [
         "",
         f"Approval needs grade GOLD (>= {GOLD:g}%), no automatic criterion failed or not run, and every "
