@@ -157,3 +157,26 @@ def test_bad_max_age_is_refused() -> None:
     md, _, clock = make()
     with pytest.raises(InvalidInput):
         MarketDataEnhancer(md, clock, max_age=0)
+
+
+def test_health_follows_state_not_a_constant() -> None:
+    md, cache, clock = make()
+    md.on_market_data(q(1))
+    md.on_market_data(q(1, sym="BBB"))
+    assert cache.health().state is HealthState.HEALTHY
+    clock.t = 10.0  # nothing for longer than the stale bound: no quote can be served
+    assert cache.health().state is HealthState.DEGRADED
+    clock.t = 1.0
+    md.on_market_data(q(5))  # gaps on both symbols: both recovering
+    md.on_market_data(q(5, sym="BBB"))
+    assert cache.health().state is HealthState.DEGRADED
+
+
+def test_observers_see_every_quote_served() -> None:
+    md, cache, _ = make()
+    seen: list[tuple[str, int, int]] = []
+    cache.observe(lambda symbol, quote: seen.append((symbol, quote.bid, quote.ask)))
+    md.on_market_data(q(1))
+    cache.quote("AAA")
+    cache.quote("AAA")
+    assert seen == [("AAA", 100, 104)] * 2

@@ -69,3 +69,9 @@ def test_latency_is_taken_at_the_venue_boundary() -> None:
         assert session.system.perf.count("decision_to_ack") == len(latencies)
     finally:
         session.close()
+
+
+def test_a_system_that_stops_sending_fails_within_the_stall_bound(idle: TradingSession) -> None:
+    started = idle.now
+    assert idle.send_orders(10_000, limit=3_600.0, stall=60.0) == 0
+    assert idle.now - started <= 60.0 + 10.0  # one step past the stall bound, not the hour
