@@ -3,10 +3,9 @@
 - ``environment.properties``: run seed, market profiles, commit, Python and package versions, and
   the host's reference speed (``bench/host.py``), so a reader can tell a slow host from slow code.
 - ``executor.json``: what built the report (``make report``, CI or a developer's machine).
-- ``categories.json``: sorts what did not pass. allure-behave marks a scenario "failed" when an
-  assertion failed (an AssertionError: the system did not do what the plan says) and "broken" for
-  any other exception (an error in the steps or the harness) or an undefined step. Allure gives a
-  result the first category that matches, so the narrow ones come first.
+- ``categories.json``: sorts what did not pass into product defects, test defects, infrastructure
+  and not built yet; the rules are those of ``allurerc.yaml`` (Allure 3 reads them there, Allure 2
+  from this file).
 """
 
 from __future__ import annotations
@@ -19,33 +18,17 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import yaml
+
 from reports.certification import current_commit
 from reports.results import load_evidence
 
 PACKAGES = ("behave", "allure-behave", "simpy", "pyyaml", "tabulate")
-CATEGORIES = [
-    {
-        "name": "Not built yet (scenario with undefined steps: the criterion is not run)",
-        "matchedStatuses": ["broken"],
-        "messageRegex": "(?s).*undefined steps.*",
-    },
-    {
-        "name": "Infrastructure (timeout, missing tool or package)",
-        "matchedStatuses": ["broken", "failed"],
-        "messageRegex": (
-            "(?s).*(Timeout|TimeoutExpired|timed out|ModuleNotFoundError|FileNotFoundError|"
-            "No such file|not installed|command not found|MemoryError).*"
-        ),
-    },
-    {
-        "name": "Test defect (an error in the steps or the harness)",
-        "matchedStatuses": ["broken"],
-    },
-    {
-        "name": "Product defect (an assertion about the system failed)",
-        "matchedStatuses": ["failed"],
-    },
-]
+CONFIG = Path(__file__).resolve().parent / "allurerc.yaml"  # the categories' one source
+
+
+def categories() -> list[dict]:
+    return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["categories"]
 
 
 def host_reference(root: Path) -> str:
@@ -94,4 +77,4 @@ def write_all(results: Path, root: Path) -> None:
     lines = [f"{key}={value}" for key, value in env.items()]
     (results / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (results / "executor.json").write_text(json.dumps(executor(), indent=2) + "\n", encoding="utf-8")
-    (results / "categories.json").write_text(json.dumps(CATEGORIES, indent=2) + "\n", encoding="utf-8")
+    (results / "categories.json").write_text(json.dumps(categories(), indent=2) + "\n", encoding="utf-8")
