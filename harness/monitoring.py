@@ -10,22 +10,29 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import statistics
 import subprocess
 import sys
 import textwrap
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import perf_counter
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness import mdstream
 from harness.measures import nearest_rank
 from harness.session import ACCOUNT, TradingSession
 from simulator.faults import FaultPlan
 from system.analytics import AnalyticsReport
+from system.app import MONITORING_INTERVAL
+from system.monitoring import AdvancedMonitoringFramework
 
 ROOT = Path(__file__).resolve().parent.parent
+PLAN_RATE = 33_481  # the plan's market data operations per second
 SCRAPE_EVERY = 10.0  # simulated seconds between two scrapes of a trading session
 # A degraded session, in the scenarios' words, and the fault plan that degrades it.
 DEGRADATIONS = {
@@ -237,3 +244,83 @@ def against_outside(report: AnalyticsReport, outside: Outside) -> list[dict]:
             row["agree"] = abs(mine - theirs) <= 0.05 * abs(theirs)
         out.append(row)
     return out
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """The market data path's throughput with monitoring off and on, from alternate runs."""
+
+    off: float  # updates per wall second, median of the runs
+    on: float
+    runs: int
+    updates: int  # per run
+    collections: int  # per monitored run
+    collect_ms: float  # median wall time of one collection
+
+    @property
+    def ratio_pct(self) -> float:
+        return 100.0 * self.on / self.off
+
+
+def md_path_side_by_side(recording: mdstream.Recording, runs: int = 5) -> SideBySide:
+    """Replay the stream into a fresh market data system, alternately without and with a monitoring
+    framework reading it, and compare the updates per wall second, collections included.
+
+    The framework collects once per monitoring interval. A replay runs hundreds of times faster
+    than the stream's own clock, so collecting on the stream's clock would put a collection every
+    few dozen updates, where a live system at the plan's rate (33,481 updates a second) sees one
+    every 33,481: collections come every ``PLAN_RATE * MONITORING_INTERVAL`` updates, as live at
+    that rate. Both runs go through the stream in the same chunks; the monitored one collects after
+    each, and its time includes the collections."""
+    every = round(PLAN_RATE * MONITORING_INTERVAL)
+    messages = recording.messages
+    chunks = [messages[i : i + every] for i in range(0, len(messages), every)]
+    off: list[float] = []
+    on: list[float] = []
+    costs: list[float] = []
+    for _ in range(runs):
+        for monitored in (False, True):
+            # The very system the market data baseline times (mdstream), so both figures agree.
+            md, clock, bus = mdstream._system(recording)
+            handle = md.on_market_data
+            framework = AdvancedMonitoringFramework(
+                clock,
+                _NoTimer(),
+                interval=MONITORING_INTERVAL,
+                symbols=recording.symbols,
+                components=lambda md=md, bus=bus: [md, bus],
+                market_data=md,
+                bus=bus,
+            )
+            spent = 0.0
+            gc.collect()  # neither run pays for the garbage the one before it left
+            started = perf_counter()
+            for chunk in chunks:
+                for message in chunk:
+                    clock.t = message.time
+                    handle(message)
+                if monitored:
+                    before = perf_counter()
+                    framework.collect()
+                    spent += perf_counter() - before
+            rate = len(messages) / (perf_counter() - started)
+            if monitored:
+                on.append(rate)
+                costs.append(1000.0 * spent / len(chunks))
+            else:
+                off.append(rate)
+    return SideBySide(
+        statistics.median(off),
+        statistics.median(on),
+        runs,
+        len(messages),
+        len(chunks),
+        statistics.median(costs),
+    )
+
+
+class _NoTimer:
+    """The replay calls ``collect`` itself, on the stream's clock; nothing is scheduled."""
+
+    def call_later(self, delay: float, callback: object) -> None:
+        raise AssertionError("the replay's monitoring framework was started")

@@ -8,6 +8,7 @@ import math
 from behave import given, then, when
 
 from harness import monitoring as watch
+from steps.figures import recorded
 from steps.session import market, trading
 from system.analytics import GRADES, MIN_ORDERS
 
@@ -256,3 +257,46 @@ def changed_in_session(context, least):
     scrapes.trade(TAIL)
     context.scrapes = scrapes
     series_moved(context, least)
+
+
+# --- the market data path's throughput, monitoring on and off ---------------------------------------
+
+
+@when(
+    "the market data system processes a recorded stream of {updates:d} updates with monitoring on "
+    "and with it off"
+)
+def side_by_side(context, updates):
+    context.stream_updates = updates
+    context.side_by_side = watch.md_path_side_by_side(recorded(context, updates, "normal", 5))
+
+
+@then("the throughput with monitoring on is at least {percent:g}% of the throughput with it off")
+def keeps_throughput(context, percent):
+    side = context.side_by_side
+    context.evidence.table(
+        "market data path, monitoring off and on",
+        [
+            {
+                "off updates/s": round(side.off),
+                "on updates/s": round(side.on),
+                "runs each": side.runs,
+                "updates per run": side.updates,
+                "collections per monitored run": side.collections,
+                "ms per collection": round(side.collect_ms, 3),
+            }
+        ],
+    )
+    fig = context.evidence.figure(
+        "market data throughput with monitoring on, of off",
+        side.ratio_pct,
+        "%",
+        method=f"median updates per wall second of {side.runs} replays of a recorded stream of "
+        f"{side.updates} updates in 5 symbols into a fresh market data system, alternately without and "
+        f"with the monitoring framework collecting from it every {watch.PLAN_RATE} updates (once a "
+        "second at the plan's rate), collections included in the monitored time",
+        samples=side.updates,
+        least=context.stream_updates,
+        at_least=percent,
+    )
+    context.evidence.require(fig)
