@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import system.analytics
 import system.ledger
 from system.app import TradingSystem
 from system.bus import DataFlowManager
@@ -32,6 +33,7 @@ from system.errors import InvalidInput
 from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
 from system.marketdata import MarketDataSystem
+from system.monitoring import AdvancedMonitoringFramework
 from system.orders import TradingExecutionEngine
 from system.perf import PerformanceAnalyzer
 from system.recovery import ErrorRecoverySystem
@@ -696,3 +698,41 @@ def _percentile(p: Planter) -> None:
         return original(perf, path, q / 10)
 
     p.wrap(PerformanceAnalyzer, "percentile", percentile)
+
+
+# --- monitoring and analytics -------------------------------------------------------------------------
+
+
+@defect(
+    "monitoring-orders-frozen",
+    "The monitoring framework reads the engine's orders once and serves that copy ever after: "
+    "the order and fill series never move.",
+    "P2-MONITORING-ANALYTICS",
+    "BASE-ANALYTICS-GRADE",
+)
+def _orders_frozen(p: Planter) -> None:
+    def collect_orders(original, framework, values):  # noqa: ANN001, ANN202
+        kept = vars(framework).get("_audit_orders")
+        if kept is None:
+            before = set(values)
+            original(framework, values)
+            framework._audit_orders = {f: dict(values[f]) for f in set(values) - before}
+            return
+        for family, rows in kept.items():
+            values[family] = dict(rows)
+
+    p.wrap(AdvancedMonitoringFramework, "_collect_orders", collect_orders)
+
+
+@defect(
+    "grade-ignores-errors",
+    "The analytics engine grades every error rate A+, so a session full of refused orders still gets A+.",
+    "BASE-ANALYTICS-GRADE",
+)
+def _grade_ignores_errors(p: Planter) -> None:
+    original = system.analytics.grade_of
+
+    def grade_of(kpi, value):  # noqa: ANN001, ANN202
+        return "A+" if kpi == "error_rate_pct" else original(kpi, value)
+
+    p.set(system.analytics, "grade_of", grade_of)
