@@ -11,7 +11,7 @@ from typing import Any
 from tabulate import tabulate
 
 from audit.defects import Defect
-from audit.runner import BASELINE, CAUGHT, ROOT, Outcome, baseline_problems, judge
+from audit.runner import CAUGHT, ROOT, Outcome, baseline_problems, judge
 
 
 def commit() -> tuple[str, bool]:
@@ -31,9 +31,12 @@ def commit() -> tuple[str, bool]:
 def build(
     defects: list[Defect], outcomes: dict[str, Outcome], seed: int, workers: int, wall_seconds: float
 ) -> dict[str, Any]:
-    base = outcomes[BASELINE]
-    base_judgement = judge(base.job.criteria, base.records, base.timed_out, base.broken)
+    parts = [o for o in outcomes.values() if o.job.is_baseline]
+    union = sorted({c for o in parts for c in o.job.criteria})
+    records = [r for o in parts for r in o.records]
+    base_judgement = judge(union, records, any(o.timed_out for o in parts))
     void = baseline_problems(base_judgement)
+    base_failures = {c: m for o in parts for c, m in o.failures.items()}
     rows = []
     for d in defects:
         outcome = outcomes[d.name]
@@ -63,14 +66,17 @@ def build(
         "wall_seconds": round(wall_seconds, 1),
         "void": bool(void),
         "baseline": {
-            "criteria": list(base.job.criteria),
+            "criteria": union,
             "red": list(base_judgement.red),
             "not_run": list(base_judgement.not_run),
             "problems": void,
-            "why_red": {c: base.failures.get(c, "") for c in base_judgement.red},
-            "scenarios": len(base.records),
-            "seconds": round(base.seconds, 1),
-            "log": base.log,
+            "why_red": {c: base_failures.get(c, "") for c in base_judgement.red},
+            "scenarios": len(records),
+            "seconds": round(sum(o.seconds for o in parts), 1),
+            "runs": [
+                {"name": o.job.name, "paths": list(o.job.paths), "seconds": round(o.seconds, 1), "log": o.log}
+                for o in sorted(parts, key=lambda o: o.job.name)
+            ],
         },
         "defects": rows,
     }
@@ -98,8 +104,9 @@ def table(result: dict[str, Any]) -> str:
 def summary(result: dict[str, Any]) -> str:
     base = result["baseline"]
     lines = [
-        f"baseline (no defect, {len(base['criteria'])} criteria, {base['scenarios']} scenarios, "
-        f"{base['seconds']:.1f} s): " + ("; ".join(base["problems"]) or "all green"),
+        f"baseline (no defect, {len(base['criteria'])} criteria, {base['scenarios']} scenarios in "
+        f"{len(base['runs'])} runs, {base['seconds']:.1f} s): "
+        + ("; ".join(base["problems"]) or "all green"),
     ]
     for r in result["defects"]:
         if r["verdict"] != CAUGHT:
@@ -125,8 +132,10 @@ def write(result: dict[str, Any], path: Path) -> None:
 
 
 def previous_seconds(path: Path) -> dict[str, float]:
-    """Each defect's wall time in the last audit written at ``path`` (to start the slowest first)."""
+    """Each run's wall time in the last audit written at ``path`` (to start the slowest first)."""
     try:
-        return {r["name"]: float(r["seconds"]) for r in json.loads(path.read_text())["defects"]}
+        last = json.loads(path.read_text())
+        runs = [*last["defects"], *last["baseline"]["runs"]]
+        return {r["name"]: float(r["seconds"]) for r in runs}
     except (OSError, ValueError, KeyError, TypeError):
         return {}

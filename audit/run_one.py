@@ -2,7 +2,7 @@
 the scenarios tagged with the given criteria.
 
 ``python -m audit.run_one --defect NAME --criteria A,B --evidence PATH --details PATH --seed N
-[--filter EXPR]``
+[--filter EXPR] [FEATURE ...]``
 
 The filter is the tag expression of the suite the gate runs (``make test``): scenarios it leaves
 out (``@slow``, ``@pending`` components not built yet, ``@verdict`` steps that judge a whole run)
@@ -42,7 +42,12 @@ def tag_expression(criteria: list[str], suite_filter: str = "") -> str:
 
 
 def behave_config(
-    criteria: list[str], evidence: Path, details: Path, seed: int, suite_filter: str = ""
+    criteria: list[str],
+    evidence: Path,
+    details: Path,
+    seed: int,
+    suite_filter: str = "",
+    paths: tuple[str, ...] = (),
 ) -> Configuration:
     config = Configuration(
         [
@@ -51,6 +56,7 @@ def behave_config(
             f"evidence={evidence}",
             "-D",
             f"seed={seed}",
+            *paths,
         ]
     )
     config.format = ["audit.failures:FailureFormatter"]
@@ -61,11 +67,17 @@ def behave_config(
 
 
 def run(
-    defect: str | None, criteria: list[str], evidence: Path, details: Path, seed: int, suite_filter: str = ""
+    defect: str | None,
+    criteria: list[str],
+    evidence: Path,
+    details: Path,
+    seed: int,
+    suite_filter: str = "",
+    paths: tuple[str, ...] = (),
 ) -> int:
     """Run the selection with ``defect`` planted (None: the system as it is); behave's exit status."""
     evidence.parent.mkdir(parents=True, exist_ok=True)
-    config = behave_config(criteria, evidence, details, seed, suite_filter)
+    config = behave_config(criteria, evidence, details, seed, suite_filter, paths)
     if defect is None:
         return run_behave(config)
     with planted(by_name(defect)) as planter:
@@ -85,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", required=True, type=Path)
     parser.add_argument("--seed", required=True, type=int)
     parser.add_argument("--filter", default="", help="the suite's tag expression (empty: every scenario)")
+    parser.add_argument("paths", nargs="*", help="feature files to run (default: behave.ini's paths)")
     args = parser.parse_args(argv)
     criteria = [c for c in args.criteria.split(",") if c]
-    return run(args.defect, criteria, args.evidence, args.details, args.seed, args.filter)
+    return run(args.defect, criteria, args.evidence, args.details, args.seed, args.filter, tuple(args.paths))
 
 
 if __name__ == "__main__":

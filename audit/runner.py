@@ -1,17 +1,19 @@
 """Runs the audit: the baseline and every planted defect, each in a fresh process, in parallel, and
 judges what went red.
 
-Each run is ``python -m audit.run_one`` on the scenarios of the criteria it concerns (the baseline:
-the union of every defect's criteria, with no defect planted). What went red is read from the
-run's evidence file, never from behave's exit status: a criterion is red when one of its scenarios
-failed or raised an error. A defect is caught when every criterion it names went red, and survives
-otherwise. A criterion that is red without any defect makes the audit void: a suite that fails
-anyway proves nothing by failing under a defect.
+Each run is ``python -m audit.run_one`` on the scenarios of the criteria it concerns. The baseline
+runs the union of every defect's criteria with no defect planted, one run per feature file, so that
+its parts share the workers with the defects rather than queue behind one long run. What went red
+is read from the run's evidence file, never from behave's exit status: a criterion is red when one
+of its scenarios failed or raised an error. A defect is caught when every criterion it names went
+red, and survives otherwise. A criterion that is red without any defect makes the audit void: a
+suite that fails anyway proves nothing by failing under a defect.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -44,6 +46,11 @@ class Job:
     name: str
     defect: str | None  # None: the system as it is
     criteria: tuple[str, ...]
+    paths: tuple[str, ...] = ()  # feature files to run (empty: behave.ini's paths)
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.defect is None
 
 
 @dataclass
@@ -149,6 +156,7 @@ def run_job(job: Job, workdir: Path, seed: int, timeout: float, suite_filter: st
     ]
     if job.defect is not None:
         command.append(f"--defect={job.defect}")
+    command.extend(job.paths)
     outcome = Outcome(job, log=str(log.relative_to(ROOT) if log.is_relative_to(ROOT) else log))
     started = time.perf_counter()
     with log.open("w") as out:
@@ -164,12 +172,39 @@ def run_job(job: Job, workdir: Path, seed: int, timeout: float, suite_filter: st
     return outcome
 
 
-def jobs_for(defects: list[Defect], longest_first: dict[str, float] | None = None) -> list[Job]:
-    """The baseline over the union of the defects' criteria, then the defects, the slowest first."""
-    union = tuple(sorted({c for d in defects for c in d.criteria}))
+def criteria_by_feature(features: Path = ROOT / "features") -> dict[str, set[str]]:
+    """Feature file (relative to the repository) -> the criteria its scenarios are tagged with."""
+    return {
+        str(path.relative_to(ROOT)): set(re.findall(r"@criterion:(\S+)", path.read_text()))
+        for path in sorted(features.rglob("*.feature"))
+    }
+
+
+def baseline_jobs(criteria: Iterable[str], by_feature: dict[str, set[str]]) -> list[Job]:
+    """One run per feature file carrying any of ``criteria``, each selecting only those criteria."""
+    wanted = set(criteria)
+    jobs = []
+    for path, tagged in by_feature.items():
+        here = tuple(sorted(wanted & tagged))
+        if here:
+            stem = Path(path).with_suffix("").as_posix().removeprefix("features/")
+            name = f"{BASELINE}-{stem.replace('/', '-')}"
+            jobs.append(Job(name, None, here, (path,)))
+    return jobs
+
+
+def jobs_for(
+    defects: list[Defect],
+    longest_first: dict[str, float] | None = None,
+    by_feature: dict[str, set[str]] | None = None,
+) -> list[Job]:
+    """The baseline's runs over the union of the defects' criteria and one run per defect, the
+    slowest first (by the seconds of the last audit, when known)."""
+    union = {c for d in defects for c in d.criteria}
+    jobs = baseline_jobs(union, criteria_by_feature() if by_feature is None else by_feature)
+    jobs += [Job(d.name, d.name, d.criteria) for d in defects]
     known = longest_first or {}
-    ordered = sorted(defects, key=lambda d: -known.get(d.name, 0.0))
-    return [Job(BASELINE, None, union), *(Job(d.name, d.name, d.criteria) for d in ordered)]
+    return sorted(jobs, key=lambda job: -known.get(job.name, 0.0))
 
 
 def run_all(

@@ -13,7 +13,6 @@ from audit.failures import why
 from audit.report import build, passed, table
 from audit.run_one import behave_config, tag_expression
 from audit.runner import (
-    BASELINE,
     BROKEN,
     CAUGHT,
     NOT_RAN,
@@ -22,7 +21,9 @@ from audit.runner import (
     TIMED_OUT,
     Job,
     Outcome,
+    baseline_jobs,
     baseline_problems,
+    criteria_by_feature,
     failure_messages,
     jobs_for,
     judge,
@@ -123,11 +124,29 @@ def test_the_behave_run_replaces_the_configured_formatters(monkeypatch, tmp_path
     assert config.userdata["seed"] == "7"
 
 
-def test_the_baseline_covers_every_defects_criteria_and_the_slowest_defect_starts_first():
+def test_the_baseline_runs_each_feature_file_on_the_defects_criteria_and_the_slowest_run_starts_first():
     defects = [by_name("reconnect-replays-logon"), by_name("depth-off-by-one")]
-    jobs = jobs_for(defects, {"depth-off-by-one": 9.0, "reconnect-replays-logon": 1.0})
-    assert jobs[0] == Job(BASELINE, None, tuple(sorted({*defects[0].criteria, *defects[1].criteria})))
-    assert [j.name for j in jobs[1:]] == ["depth-off-by-one", "reconnect-replays-logon"]
+    by_feature = {
+        "features/a/x.feature": {"BASE-MD-THROUGHPUT", "OTHER"},
+        "features/y.feature": {"P2-ERROR-HANDLING", "SYS-ERROR-RECOVERY"},
+        "features/z.feature": {"OTHER"},
+    }
+    jobs = jobs_for(defects, {"depth-off-by-one": 9.0, "baseline-y": 5.0}, by_feature)
+    assert [j.name for j in jobs][:2] == ["depth-off-by-one", "baseline-y"]
+    base = {j.name: j for j in jobs if j.is_baseline}
+    assert base == {
+        "baseline-a-x": Job("baseline-a-x", None, ("BASE-MD-THROUGHPUT",), ("features/a/x.feature",)),
+        "baseline-y": Job(
+            "baseline-y", None, ("P2-ERROR-HANDLING", "SYS-ERROR-RECOVERY"), ("features/y.feature",)
+        ),
+    }
+    assert {j.name for j in jobs if not j.is_baseline} == {d.name for d in defects}
+
+
+def test_every_criterion_of_the_catalogue_has_a_baseline_run():
+    union = {c for d in CATALOGUE for c in d.criteria}
+    covered = {c for j in baseline_jobs(union, criteria_by_feature()) for c in j.criteria}
+    assert covered == union
 
 
 # --- verdicts -------------------------------------------------------------------------------------------
@@ -192,8 +211,9 @@ def test_a_failure_is_told_by_its_assertion_or_by_the_exception_and_where_it_was
 def test_the_report_counts_catches_and_fails_on_a_survivor_or_a_void_baseline():
     a, b = by_name("depth-off-by-one"), by_name("reconnect-replays-logon")
     jobs = {j.name: j for j in jobs_for([a, b])}
+    base = Job("baseline-x", None, tuple(sorted({*a.criteria, *b.criteria})), ("features/x.feature",))
     outcomes = {
-        BASELINE: Outcome(jobs[BASELINE], [rec("passed", c) for c in jobs[BASELINE].criteria], seconds=3.0),
+        base.name: Outcome(base, [rec("passed", c) for c in base.criteria], seconds=3.0),
         a.name: Outcome(jobs[a.name], [rec("failed", *a.criteria)], seconds=1.0),
         b.name: Outcome(jobs[b.name], [rec("passed", *b.criteria)], seconds=2.0),
     }
@@ -205,6 +225,6 @@ def test_the_report_counts_catches_and_fails_on_a_survivor_or_a_void_baseline():
     assert "depth-off-by-one" in table(result)
     outcomes[b.name] = Outcome(jobs[b.name], [rec("failed", *b.criteria)])
     assert passed(build([a, b], outcomes, 5, 2, 4.0))
-    outcomes[BASELINE].records[0]["status"] = "failed"
+    outcomes[base.name].records[0]["status"] = "failed"
     void = build([a, b], outcomes, 5, 2, 4.0)
     assert void["void"] and not passed(void)
