@@ -24,6 +24,7 @@ nothing is delivered to it, and what it sends leaves when it is done (a single-t
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,6 +159,8 @@ class Gateway:
         self._current: _Session | None = None  # the session whose request the exchange is handling
         self._session_ids = 0
         self.busy_until = 0.0
+        self._inbox: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()  # waiting for a busy client
+        self._draining = False
         # faults
         self.down_until = -1.0
         self.drop_next = 0
@@ -174,11 +177,27 @@ class Gateway:
         self.env.timeout(max(0.0, when - self.env.now)).callbacks.append(lambda _e: callback(*args))
 
     def _to_client(self, callback: Callable[..., None], *args: Any) -> None:
-        """Deliver to the client now, or when its host stops being busy."""
-        if self.busy_until > self.env.now:
-            self._at(self.busy_until, self._to_client, callback, *args)
+        """Deliver to the client now, or, while its host is busy, queue it: a busy single-threaded
+        client takes what arrived in order, one message after another, as soon as it is free."""
+        if self.busy_until > self.env.now or self._inbox:
+            self._inbox.append((callback, args))
+            if not self._draining:
+                self._draining = True
+                self._at(self.busy_until, self._drain)
         else:
             callback(*args)
+
+    def _drain(self) -> None:
+        """Hand the client its queued messages while it is free; one wake-up per busy spell, so a
+        saturated client costs the simulation one event per message, not one per message per spell."""
+        inbox = self._inbox
+        while inbox and self.busy_until <= self.env.now:
+            callback, args = inbox.popleft()
+            callback(*args)
+        if inbox:
+            self._at(self.busy_until, self._drain)
+        else:
+            self._draining = False
 
     def charge(self, seconds: float) -> None:
         self.busy_until = max(self.busy_until, self.env.now) + seconds

@@ -107,6 +107,8 @@ class TradingSystem:
             self.perf,
             log=self.memory.buffer("decisions", DECISION_LOG_SIZE),
             mark_interval=s.mark_interval,
+            timer=timer,
+            decision_interval=s.decision_interval,
         )
         self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
         self.monitoring = AdvancedMonitoringFramework(
