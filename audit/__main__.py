@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from audit.defects import CATALOGUE, Defect, by_name
 from audit.report import build, passed, previous_seconds, summary, table, write
-from audit.runner import ROOT, Outcome, baseline_problems, jobs_for, judge, run_all
+from audit.runner import ROOT, Outcome, baseline_problems, jobs_for, judge, run_all, sources_fingerprint
 
 REPORT = ROOT / "reports" / "audit.json"
 WORKDIR = ROOT / "reports" / "audit"  # each run's evidence, behave report and log
@@ -75,9 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         f"audit: {len(defects)} planted defects and a baseline, seed {seed}, {args.workers} workers",
         flush=True,
     )
-    started = time.perf_counter()
+    started, before = time.perf_counter(), sources_fingerprint()
     outcomes = run_all(jobs, WORKDIR, seed, args.workers, args.timeout, show_progress)
-    result = build(defects, outcomes, seed, args.workers, time.perf_counter() - started)
+    changed = sources_fingerprint() != before
+    result = build(defects, outcomes, seed, args.workers, time.perf_counter() - started, changed)
     write(result, out)
     print(table(result))
     print(summary(result))

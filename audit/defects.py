@@ -654,14 +654,14 @@ def _misnamed(p: Planter) -> None:
 
 @defect(
     "bus-loses-message",
-    "The bus skips every 97th message of a topic for each consumer yet counts it delivered.",
+    "The bus skips every 25th message of a topic for each consumer yet counts it delivered.",
     "P2-CROSS-COMPONENT",
     "P2-DATA-FLOW",
 )
 def _bus_loss(p: Planter) -> None:
     def subscribe(original, bus, topic, callback, consumer):  # noqa: ANN001, ANN202
         def lossy(seq, message):  # noqa: ANN001, ANN202
-            if seq % 97:
+            if seq % 25:
                 callback(seq, message)
 
         original(bus, topic, lossy, consumer)

@@ -29,13 +29,20 @@ def commit() -> tuple[str, bool]:
 
 
 def build(
-    defects: list[Defect], outcomes: dict[str, Outcome], seed: int, workers: int, wall_seconds: float
+    defects: list[Defect],
+    outcomes: dict[str, Outcome],
+    seed: int,
+    workers: int,
+    wall_seconds: float,
+    sources_changed: bool = False,
 ) -> dict[str, Any]:
     parts = [o for o in outcomes.values() if o.job.is_baseline]
     union = sorted({c for o in parts for c in o.job.criteria})
     records = [r for o in parts for r in o.records]
     base_judgement = judge(union, records, any(o.timed_out for o in parts))
     void = baseline_problems(base_judgement)
+    if sources_changed:
+        void.append("the sources changed while the audit ran: its runs judged different systems")
     base_failures = {c: m for o in parts for c, m in o.failures.items()}
     rows = []
     for d in defects:
@@ -115,7 +122,7 @@ def summary(result: dict[str, Any]) -> str:
                 f"{r['verdict']}: {r['name']} ({r['description']}) stayed green on {', '.join(missed)}"
             )
     verdict = (
-        "VOID (the baseline is not green)"
+        "VOID (" + "; ".join(base["problems"]) + ")"
         if result["void"]
         else f"{result['caught']} of {result['planted']} caught"
     )

@@ -12,6 +12,7 @@ suite that fails anyway proves nothing by failing under a defect.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -119,6 +120,25 @@ def baseline_problems(judgement: Judgement) -> list[str]:
     if judgement.not_run:
         problems.append(f"no scenario ran for: {', '.join(judgement.not_run)}")
     return problems
+
+
+# What the runs read: a change to any of these while the audit runs means its runs judged different
+# systems (or different scenarios), and no verdict of it can be trusted.
+SOURCES = ("audit", "config", "features", "harness", "reports", "simulator", "steps", "system", "venue")
+SOURCE_FILES = ("environment.py", "behave.ini")
+SOURCE_SUFFIXES = frozenset((".py", ".feature", ".ini", ".yaml", ".yml", ".so"))
+
+
+def sources_fingerprint(root: Path = ROOT) -> str:
+    """A digest of the path, size and modification time of every source file the runs read."""
+    digest = hashlib.sha256()
+    paths = [root / name for name in SOURCE_FILES]
+    for folder in SOURCES:
+        paths.extend(p for p in (root / folder).rglob("*") if p.suffix in SOURCE_SUFFIXES)
+    for path in sorted(p for p in paths if p.is_file() and "__pycache__" not in p.parts):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def read_records(path: Path) -> list[dict]:

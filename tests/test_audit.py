@@ -27,6 +27,7 @@ from audit.runner import (
     failure_messages,
     jobs_for,
     judge,
+    sources_fingerprint,
 )
 
 
@@ -228,3 +229,26 @@ def test_the_report_counts_catches_and_fails_on_a_survivor_or_a_void_baseline():
     outcomes[base.name].records[0]["status"] = "failed"
     void = build([a, b], outcomes, 5, 2, 4.0)
     assert void["void"] and not passed(void)
+
+
+def test_a_source_changed_while_the_audit_ran_voids_it(tmp_path):
+    source = tmp_path / "system" / "x.py"
+    source.parent.mkdir()
+    source.write_text("a = 1\n")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "audit.json").write_text("{}")  # a run product, not a source
+    before = sources_fingerprint(tmp_path)
+    (tmp_path / "reports" / "audit.json").write_text('{"planted": 1}')
+    assert sources_fingerprint(tmp_path) == before
+    source.write_text("a = 2  # edited by a colleague meanwhile\n")
+    assert sources_fingerprint(tmp_path) != before
+
+    a = by_name("depth-off-by-one")
+    base = Job("baseline-x", None, a.criteria, ("features/x.feature",))
+    outcomes = {
+        base.name: Outcome(base, [rec("passed", *a.criteria)]),
+        a.name: Outcome(Job(a.name, a.name, a.criteria), [rec("failed", *a.criteria)]),
+    }
+    assert passed(build([a], outcomes, 5, 2, 1.0))
+    changed = build([a], outcomes, 5, 2, 1.0, sources_changed=True)
+    assert changed["void"] and not passed(changed)
