@@ -62,6 +62,7 @@ class SessionSpec:
     settings: dict[str, Any] = field(default_factory=dict)
     charge_compute: bool = False
     journal: Path | None = None
+    secret: str = SECRET  # the venue secret the system logs on with (the exchange expects SECRET)
 
 
 class TradingSession:
@@ -98,7 +99,7 @@ class TradingSession:
                 charger.run(callback)
 
         timer = SimTimer(env, wrap=run_timer)
-        self.system = TradingSystem(self.tap, self.clock, timer, self.market.symbols, SECRET, settings)
+        self.system = TradingSystem(self.tap, self.clock, timer, self.market.symbols, spec.secret, settings)
         self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
         self.tape = QuoteTape(self.market.exchange.feed)
         self.audit = CacheAudit(self.system)

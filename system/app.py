@@ -16,6 +16,7 @@ from system.component import Component
 from system.decisions import DecisionLoop
 from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
+from system.logs import JsonLog
 from system.marketdata import MarketDataSystem
 from system.memory import MemoryManager
 from system.monitoring import AdvancedMonitoringFramework
@@ -56,6 +57,8 @@ class TradingSystem:
         self._feed: FeedSubscription | None = None
         self._handle_market_data: Callable[[MarketData], None] = lambda m: self.market_data.on_market_data(m)
 
+        # The system's structured log; it redacts the venue secret wherever a line would carry it.
+        self.log = JsonLog(clock, secrets=[secret])
         self.bus = DataFlowManager()
         self.memory = MemoryManager()
         self.perf = PerformanceAnalyzer()
@@ -86,7 +89,7 @@ class TradingSystem:
             clock,
             timer,
             on_message=self.engine.on_message,
-            on_ready=self.engine.on_session_ready,
+            on_ready=self._session_ready,
             size=s.pool_size,
             heartbeat_interval=s.heartbeat_interval,
             cancel_on_disconnect=s.cancel_on_disconnect,
@@ -168,12 +171,32 @@ class TradingSystem:
         self.orchestrator.start()
         self._feed = self._venue.subscribe(self._on_market_data)
         self._sample_memory()
+        s = self.settings
+        self.log.info(
+            "trading_system",
+            "started",
+            account=s.account,
+            symbols=self.symbols,
+            pool_size=s.pool_size,
+            ledger=s.ledger_path,
+            limits=vars(self.risk.limits),
+        )
 
     def stop(self) -> None:
         if self._feed is not None:
             self._feed.close()
             self._feed = None
         self.orchestrator.stop()
+        self.log.info("trading_system", "stopped")
+
+    def _session_ready(self) -> None:
+        self.log.info(
+            "trading_system_optimizer",
+            "order-entry session logged on",
+            account=self.settings.account,
+            live_sessions=self.optimizer.live_sessions(),
+        )
+        self.engine.on_session_ready()
 
     def instrument_market_data(
         self, wrap: Callable[[Callable[[MarketData], None]], Callable[[MarketData], None]]

@@ -1,9 +1,8 @@
-@phase3 @pending
+@phase3
 Feature: Production configuration is validated before the system starts
   The system runs from configuration profiles (dev, paper, production) with a schema and layered
   overrides; secrets come only from the environment. A bad profile is refused with a message naming
   the file, the key and the reason, and nothing starts.
-  (Pending: configuration profiles are not built yet; not run until they are.)
 
   @criterion:P3-CONFIG
   Scenario Outline: The <profile> profile loads and starts a trading session

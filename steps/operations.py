@@ -1,0 +1,122 @@
+"""Steps about operating the system in production: configuration profiles, secrets, venue session
+security, the operator API, the kill switch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from behave import given, then, when
+
+from harness import operations as ops
+from harness.session import ACCOUNT
+from steps.session import trading
+
+# --- configuration profiles -------------------------------------------------------------------------
+
+
+@given("the {name:w} configuration profile with its secrets in the environment")
+def profile_with_secrets(context, name):
+    context.profile_name = name
+    context.profile_env = ops.environment()
+
+
+@when("a simulated session starts from that profile")
+def session_from_profile(context):
+    profile, session = ops.profile_session(context.profile_name, context.seed, context.profile_env)
+    context.profile, context.trading = profile, session
+    context.add_cleanup(session.close)
+    session.run(30.0)
+
+
+@when("a simulated session starts from that profile and trades for {seconds:Count} simulated seconds")
+def session_from_profile_for(context, seconds):
+    profile, session = ops.profile_session(context.profile_name, context.seed, context.profile_env)
+    context.profile, context.trading = profile, session
+    context.add_cleanup(session.close)
+    session.run(float(seconds))
+
+
+@then("the system trades with the profile's limits and endpoints")
+def trades_with_profile(context):
+    s, profile = trading(context), context.profile
+    records = s.market.exchange.records(ACCOUNT)
+    traffic = s.market.gateway.traffic(ACCOUNT)
+    largest = max((o.qty for o in records.orders.values()), default=0)
+    sessions = s.market.gateway.live_sessions(profile.venue.account)
+    context.evidence.table(
+        "profile in force, as the exchange saw it",
+        [
+            {
+                "profile": profile.name,
+                "account": profile.venue.account,
+                "sessions at the gateway": sessions,
+                "pool size in the profile": profile.settings.pool_size,
+                "logons accepted": traffic.logons,
+                "logons refused": len(traffic.refused),
+                "orders at the exchange": len(records.orders),
+                "largest order": largest,
+                "max order qty in the profile": profile.limits.max_order_qty,
+            }
+        ],
+    )
+    assert traffic.logons >= profile.settings.pool_size and not traffic.refused, (
+        f"the exchange accepted {traffic.logons} logons of {profile.venue.account} and refused "
+        f"{traffic.refused}, for a pool of {profile.settings.pool_size}"
+    )
+    assert sessions == profile.settings.pool_size, (
+        f"{sessions} live sessions of {profile.venue.account} at the gateway, the profile says "
+        f"{profile.settings.pool_size}"
+    )
+    assert records.orders, "no order of the account reached the exchange"
+    assert largest <= profile.limits.max_order_qty, (
+        f"an order of {largest} reached the exchange, above the profile's {profile.limits.max_order_qty}"
+    )
+    assert s.system.risk.limits == profile.limits, "the system's risk limits are not the profile's"
+
+
+@given("the production configuration profile with {problem}")
+def bad_profile(context, problem):
+    context.profile_problem = problem
+
+
+@when("the system is started from it")
+def start_from_bad(context):
+    folder = Path(tempfile.mkdtemp(prefix="profile-"))
+    context.add_cleanup(shutil.rmtree, folder, ignore_errors=True)
+    context.refused_start = ops.start_from_bad_profile(context.profile_problem, context.seed, folder)
+
+
+@then('it refuses to start with a message naming the file, the key "{key}" and the reason')
+def refused_naming(context, key):
+    result = context.refused_start
+    error = result.error
+    assert error is not None, f"the system started from the production profile with {context.profile_problem}"
+    message = str(error)
+    context.evidence.table("refusal", [{"message": message}])
+    assert result.culprit in message, f"the message does not name the file {result.culprit}: {message}"
+    assert error.field == key and repr(key) in message, f"the message does not name the key {key}: {message}"
+    assert error.problem.strip() and error.problem in message, f"the message gives no reason: {message}"
+
+
+@then("no order reaches the exchange")
+def no_order(context):
+    result = context.refused_start
+    assert result.orders_at_exchange == 0 and result.logons == 0, (
+        f"{result.orders_at_exchange} orders and {result.logons} logons of {ACCOUNT} reached the exchange"
+    )
+
+
+@then("no log line and no report attachment contains the venue secret")
+def no_secret_leaked(context):
+    s, profile = trading(context), context.profile
+    lines = list(s.system.log.lines)
+    logons = sum(1 for line in lines if json.loads(line)["message"] == "order-entry session logged on")
+    context.evidence.table(
+        "log lines searched", [{"log lines": len(lines), "logon lines": logons, "secrets looked for": 2}]
+    )
+    assert logons >= profile.settings.pool_size, f"only {logons} logon lines in the log: too few to judge"
+    found = ops.leaks(profile.secrets(), lines + ops.attachments(context.evidence.as_dict(), profile))
+    assert not found, f"a secret appears in {len(found)} lines or attachments, e.g. {found[0]}"
