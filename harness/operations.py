@@ -17,10 +17,12 @@ from typing import Any
 
 import yaml
 
+from harness.raw_session import RawSession
 from harness.session import ACCOUNT, SECRET, SessionSpec, TradingSession
 from simulator.world import Market, MarketConfig
 from system.errors import InvalidInput
 from system.profiles import Profile, load_profile, profile_path
+from venue.messages import Logon, LogonAck
 
 OPERATOR_KEY = "operator-master-key-for-the-simulated-session"  # what the harness's environment holds
 
@@ -123,3 +125,82 @@ def leaks(secrets: list[str], texts: list[str]) -> list[str]:
 def attachments(evidence_dict: dict[str, Any], profile: Profile) -> list[str]:
     """What the report attaches for a scenario: its figures and tables, and the effective profile."""
     return [json.dumps(evidence_dict, default=str), json.dumps(profile.describe(), default=str)]
+
+
+# --- attacks on the venue sessions --------------------------------------------------------------------
+
+WRONG_SECRET = "not-the-account-secret"
+ATTEMPTS = (
+    "a logon with the wrong secret",
+    "a replay of the system's earlier logon",
+    "a sixth logon with the wrong secret in a minute",
+)
+# The reasons the gateway must record for the attacker's logons, in order.
+EXPECTED_REFUSALS = {
+    ATTEMPTS[0]: ["bad_credentials"],
+    ATTEMPTS[1]: ["stale_nonce"],
+    ATTEMPTS[2]: ["bad_credentials"] * 5 + ["locked_out"],
+}
+
+
+class LogonWiretap:
+    """Copies every logon the gateway receives, as an eavesdropper on the order-entry link would."""
+
+    def __init__(self, gateway: Any) -> None:  # simulator.gateway.Gateway
+        self.logons: list[Logon] = []
+        receive = gateway._logon
+
+        def overheard(session: Any, logon: Logon) -> None:
+            self.logons.append(logon)
+            receive(session, logon)
+
+        gateway._logon = overheard  # on this gateway only: the wire, not the class
+
+
+@dataclass
+class Attack:
+    attempt: str
+    answers: list[str]  # what the gateway answered each of the attacker's logons
+    refused_reasons: list[str]  # the reasons the gateway recorded for them (its traffic)
+    lockouts: int  # lockouts of the account the gateway recorded during the attack
+    orders_before: int  # the account's orders at the exchange when the attack started
+    orders_after: int  # ... and some time after it
+    live_sessions: int  # the system's live sessions at the gateway after the attack
+    accepted: int  # the attacker's logons the gateway accepted
+
+
+def attack_logon(session: TradingSession, wiretap: LogonWiretap, attempt: str, then: float = 30.0) -> Attack:
+    """Make ``attempt`` on a fresh order-entry connection to the session's exchange, then let the
+    session trade ``then`` more seconds; the gateway's own records say what happened."""
+    gateway = session.market.gateway
+    traffic = gateway.traffic(ACCOUNT)
+    refused, lockouts = len(traffic.refused), len(traffic.lockouts)
+    orders_before = len(session.market.exchange.records(ACCOUNT).orders)
+    attackers: list[RawSession] = []
+    if attempt == ATTEMPTS[0]:
+        attackers.append(RawSession(gateway))
+        attackers[-1].logon(ACCOUNT, WRONG_SECRET, nonce=10**12)
+    elif attempt == ATTEMPTS[1]:
+        assert wiretap.logons, "the system sent no logon to replay"
+        attackers.append(RawSession(gateway))
+        attackers[-1].send(wiretap.logons[0])
+    elif attempt == ATTEMPTS[2]:
+        for i in range(6):  # one every 5 s: six within a minute
+            attackers.append(RawSession(gateway))
+            attackers[-1].logon(ACCOUNT, WRONG_SECRET, nonce=10**12 + i)
+            session.run(5.0)
+    else:
+        raise KeyError(f"no attack called {attempt!r} (known: {', '.join(ATTEMPTS)})")
+    session.run(1.0)
+    answers = [type(a.received[-1]).__name__ if a.received else "no answer" for a in attackers]
+    session.run(then)
+    return Attack(
+        attempt,
+        answers,
+        list(traffic.refused[refused:]),
+        len(traffic.lockouts) - lockouts,
+        orders_before,
+        len(session.market.exchange.records(ACCOUNT).orders),
+        gateway.live_sessions(ACCOUNT),
+        sum(1 for a in attackers for m in a.received if type(m) is LogonAck),
+    )

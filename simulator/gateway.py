@@ -8,6 +8,10 @@ Logon: the signature proves the account's secret; replay is refused by rememberi
 ``NONCE_WINDOW`` highest nonces each account used, as an anti-replay window does: a logon whose nonce
 is one of them, or older than all of them, is refused. Honest clients may open several sessions at
 once and the network may deliver their logons in any order, so a nonce need not be the highest yet.
+``LOCKOUT_FAILURES`` refused logons of one account within ``LOCKOUT_WINDOW`` seconds lock the account
+out for ``LOCKOUT_SECONDS``: every logon is refused meanwhile, right or wrong, so a guesser cannot go
+on guessing; sessions already logged on keep trading. A lockout is journaled and kept in the account's
+:class:`Traffic`.
 
 Sessions: incoming envelopes are numbered 1, 2, 3, ...; a gap ends the session. Reports of an
 order go back on the session that sent the request, or another live session of the account, and
@@ -56,6 +60,10 @@ from venue.messages import (
 _ORDER_ENTRY = (NewOrder, CancelOrder, ReplaceOrder)
 _TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
 NONCE_WINDOW = 64  # nonces remembered per account; far more than a client's concurrent logons
+LOCKOUT_FAILURES = 5  # refused logons of an account within LOCKOUT_WINDOW that lock it out
+LOCKOUT_WINDOW = 60.0  # seconds
+LOCKOUT_SECONDS = 300.0  # how long a lockout lasts
+LOCKED_OUT = "locked_out"  # the reason recorded for a logon refused during a lockout
 
 
 @dataclass
@@ -64,6 +72,7 @@ class Traffic:
 
     logons: int = 0  # logons accepted
     refused: list[str] = field(default_factory=list)  # reasons of the logons refused, in order
+    lockouts: list[float] = field(default_factory=list)  # simulated times the account was locked out
     order_entries: int = 0  # new, cancel and replace messages that arrived on a logged-on session
     sessions_used: int = 0  # sessions that carried at least one order-entry message
 
@@ -152,6 +161,8 @@ class Gateway:
         self._sessions: list[_Session] = []  # live sessions, in logon order
         self._subscriptions: list[_Subscription] = []
         self._nonces: dict[str, list[int]] = {}  # account -> its highest nonces, ascending
+        self._failures: dict[str, deque[float]] = {}  # account -> times of its recent refused logons
+        self._locked_until: dict[str, float] = {}
         self._traffic: dict[str, Traffic] = {}
         self.snapshots_served = 0
         self._reports: dict[str, list] = {}  # account -> every report, index exec_seq - 1
@@ -280,21 +291,28 @@ class Gateway:
         secret = self.credentials.get(logon.account)
         now = self.env.now
         seen = self._nonces.get(logon.account, [])
-        if secret is None or not auth.verify(secret, logon.account, logon.nonce, logon.signature):
+        locked = now < self._locked_until.get(logon.account, -1.0)
+        if locked or secret is None or not auth.verify(secret, logon.account, logon.nonce, logon.signature):
             reason = RejectReason.BAD_CREDENTIALS
         elif logon.nonce in seen or (len(seen) >= NONCE_WINDOW and logon.nonce < seen[0]):
             reason = RejectReason.STALE_NONCE
         else:
             reason = None
         if reason is not None:
-            self.traffic(logon.account).refused.append(reason.value)
+            recorded = LOCKED_OUT if locked else reason.value
+            self.traffic(logon.account).refused.append(recorded)
             self.journal.write(
                 now,
                 "logon_reject",
-                {"session": session.sid, "account": logon.account, "reason": reason.value},
+                {"session": session.sid, "account": logon.account, "reason": recorded},
             )
-            self._send(session, LogonReject(reason, reason.value))
-            self._drop(session, f"logon refused: {reason.value}", notify=False)
+            if not locked:
+                self._count_failure(logon.account)
+            text = reason.value
+            if locked:
+                text = f"account locked out until {self._locked_until[logon.account]:g}"
+            self._send(session, LogonReject(reason, text))
+            self._drop(session, f"logon refused: {recorded}", notify=False)
             return
         account = logon.account
         bisect.insort(seen, logon.nonce)
@@ -322,6 +340,22 @@ class Gateway:
             self._send(session, report)
         self._send(session, LogonAck(session.sid, session.hb, len(log)))
         self._at(now + session.hb, self._heartbeat, session)
+
+    def _count_failure(self, account: str) -> None:
+        """Remember a refused logon; the LOCKOUT_FAILURES-th within the window locks the account."""
+        now = self.env.now
+        recent = self._failures.setdefault(account, deque())
+        recent.append(now)
+        while recent and recent[0] <= now - LOCKOUT_WINDOW:
+            recent.popleft()
+        if len(recent) >= LOCKOUT_FAILURES:
+            recent.clear()
+            self._locked_until[account] = now + LOCKOUT_SECONDS
+            self.traffic(account).lockouts.append(now)
+            self.journal.write(now, "lockout", {"account": account, "until": now + LOCKOUT_SECONDS})
+
+    def locked_out(self, account: str) -> bool:
+        return self.env.now < self._locked_until.get(account, -1.0)
 
     def _heartbeat(self, session: _Session) -> None:
         if not session.alive:

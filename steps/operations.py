@@ -120,3 +120,55 @@ def no_secret_leaked(context):
     assert logons >= profile.settings.pool_size, f"only {logons} logon lines in the log: too few to judge"
     found = ops.leaks(profile.secrets(), lines + ops.attachments(context.evidence.as_dict(), profile))
     assert not found, f"a secret appears in {len(found)} lines or attachments, e.g. {found[0]}"
+
+
+# --- a live session and its venue connection ----------------------------------------------------------
+
+WARM_UP = 20.0  # simulated seconds a live session trades before a scenario acts on it
+
+
+def live_session(context, profile, count):
+    context.market_profile, context.market_symbols, context.market_load = profile, count, 1.0
+    context.trading = None
+    s = trading(context)
+    context.wiretap = ops.LogonWiretap(s.market.gateway)  # before the first logon arrives
+    s.run(WARM_UP)
+    return s
+
+
+@given("a live simulated session in a {profile:w} market of {count:d} symbol")
+@given("a live simulated session in a {profile:w} market of {count:d} symbols")
+def given_live_session(context, profile, count):
+    live_session(context, profile, count)
+
+
+@when("{attempt} is made on the order-entry connection")
+def attack(context, attempt):
+    context.attack = ops.attack_logon(trading(context), context.wiretap, attempt)
+
+
+@then("the logon is refused and the system's own sessions keep trading")
+def attack_refused(context):
+    a, s = context.attack, trading(context)
+    expected = ops.EXPECTED_REFUSALS[a.attempt]
+    context.evidence.table(
+        "the gateway's records of the attack",
+        [
+            {
+                "attempt": a.attempt,
+                "answers": ", ".join(a.answers),
+                "reasons recorded": ", ".join(a.refused_reasons),
+                "lockouts": a.lockouts,
+                "attacker logons accepted": a.accepted,
+                "system sessions live after": a.live_sessions,
+                "account orders at the exchange during and after": a.orders_after - a.orders_before,
+            }
+        ],
+    )
+    assert a.accepted == 0, f"the gateway accepted {a.accepted} of the attacker's logons"
+    assert a.answers == ["LogonReject"] * len(expected), f"the attacker was answered {a.answers}"
+    assert a.refused_reasons == expected, f"the gateway recorded {a.refused_reasons}, expected {expected}"
+    assert a.lockouts == (1 if "locked_out" in expected else 0), f"{a.lockouts} lockouts recorded"
+    pool = s.system.settings.pool_size
+    assert a.live_sessions == pool, f"{a.live_sessions} of the system's {pool} sessions live after the attack"
+    assert a.orders_after > a.orders_before, "the system sent no order to the exchange after the attack"
