@@ -291,7 +291,8 @@ def keeps_throughput(context, percent):
         "market data throughput with monitoring on, of off",
         side.ratio_pct,
         "%",
-        method=f"median updates per wall second of {side.runs} replays of a recorded stream of "
+        method=f"median over {side.runs} pairs of runs of the updates per wall second with monitoring over "
+        f"those without: replays of a recorded stream of "
         f"{side.updates} updates in 5 symbols into a fresh market data system, alternately without and "
         f"with the monitoring framework collecting from it every {watch.PLAN_RATE} updates (once a "
         "second at the plan's rate), collections included in the monitored time",

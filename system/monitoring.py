@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Any, NamedTuple
 
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
@@ -120,7 +121,30 @@ SESSION_FAMILIES = (
     ("session_max_drawdown", "gauge", "largest fall of the session P&L from an earlier peak"),
     ("collections", "counter", "collections taken by the monitoring framework"),
 )
+COMPONENT_FAMILIES = (
+    (
+        "component_metric",
+        "gauge",
+        "every figure a component reports in its metrics()",
+        ("component", "metric"),
+    ),
+    (
+        "component_health",
+        "gauge",
+        "component health: 0 healthy, 1 degraded, 2 unhealthy, 3 stopped",
+        ("component",),
+    ),
+)
+HISTOGRAMS = (
+    (
+        "latency_seconds",
+        "latency per path and symbol ('all': the Performance Analyzer's path over every symbol)",
+        ("path", "symbol"),
+    ),
+    ("spread_sampled", "the best spread (price units), sampled once per collection", ("symbol",)),
+)
 FAMILIES = (
+    *COMPONENT_FAMILIES,
     *((f, k, h, ("symbol",)) for f, k, h in SYMBOL_FAMILIES),
     *((f, k, h, ("symbol", "side")) for f, k, h in SIDE_FAMILIES),
     *((f, k, h, ("symbol", "side", "level")) for f, k, h in DEPTH_FAMILIES),
@@ -202,8 +226,8 @@ class AdvancedMonitoringFramework(Lifecycle):
         self._recorded = PerformanceAnalyzer()  # latencies handed in by record_latency
         self._recorded_keys: dict[str, tuple[str, str]] = {}
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(_Collector(lambda: self._families))
-        self._families: list[Metric] = []
+        self.registry.register(_Collector(self._build_families))
+        self._hists: dict[str, dict[tuple[str, ...], tuple[list[tuple[str, float]], float]]] = {}
         self._previous: dict[Series, float] = {}
         self._moved: set[Series] = set()
         self._values: dict[str, dict[tuple[str, ...], float]] = {}
@@ -214,6 +238,14 @@ class AdvancedMonitoringFramework(Lifecycle):
         self._last_messages: dict[str, tuple[float, int]] = {}
         self._arrival: dict[str, float] = {}  # client order id -> mid when it was decided
         self._decisions_seen = 0
+        self._orders_seen = 0  # engine records already visited (it only appends)
+        self._open_orders: list[Any] = []  # visited records still live or with a request in flight
+        # Sums of the finished orders: per (symbol, side) orders, filled, fills, quantity, notional;
+        # per symbol rejected, live (always 0 once finished), slippage sum and its quantity.
+        self._done_sides: dict[tuple[str, str], list] = {
+            (symbol, side.value): [0, 0, 0, 0, 0.0] for symbol in self.symbols for side in Side
+        }
+        self._done_per: dict[str, list] = {symbol: [0, 0, 0.0, 0] for symbol in self.symbols}
         self._decisions: dict[str, int] = dict.fromkeys(self.symbols, 0)
         self._requests: dict[str, int] = dict.fromkeys(self.symbols, 0)
         self._spreads: dict[str, list[int]] = {s: [0] * (len(SPREAD_BUCKETS) + 1) for s in self.symbols}
@@ -253,50 +285,29 @@ class AdvancedMonitoringFramework(Lifecycle):
         self._handle = self._timer.call_later(self.interval, self._tick)
 
     def collect(self) -> None:
-        """Take one collection now: read every source and replace the exported families."""
+        """Take one collection now: read every source and keep the values the export shows.
+
+        The prometheus_client families are built from these values only when someone scrapes, so a
+        collection costs no more than reading the sources and noting what moved."""
         now = self._clock.now()
         values: dict[str, dict[tuple[str, ...], float]] = {}
-        families: list[Metric] = []
-        self._collect_components(families)
+        self._collect_components(values)
         if self.symbols:
             self._collect_symbols(now, values)
         self._collect_session(values)
-        for family, kind, doc, labels in FAMILIES:
-            rows = values.get(family)
-            if rows is None:
-                continue
-            name = f"{PREFIX}_{family}"
-            metric: Metric = (
-                CounterMetricFamily(name, doc, labels=labels)
-                if kind == "counter"
-                else GaugeMetricFamily(name, doc, labels=labels)
-            )
-            for key, value in rows.items():
-                metric.add_metric(list(key), value)
-            families.append(metric)
-        families.extend(self._histograms())
-        self._families = families
         self._values = values
+        self._hists = self._histogram_rows()
         self.collected_at = now
         self._track_changes()
 
-    def _collect_components(self, families: list[Metric]) -> None:
-        figures = GaugeMetricFamily(
-            f"{PREFIX}_component_metric",
-            "every figure a component reports in its metrics()",
-            labels=["component", "metric"],
-        )
-        health = GaugeMetricFamily(
-            f"{PREFIX}_component_health",
-            "component health: 0 healthy, 1 degraded, 2 unhealthy, 3 stopped",
-            labels=["component"],
-        )
+    def _collect_components(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
+        figures = values["component_metric"] = {}
+        health = values["component_health"] = {}
         for component in self._components():
             name = component.name
             for key, value in component.metrics().items():
-                figures.add_metric([name, key.removeprefix(f"{name}.")], float(value))
-            health.add_metric([name], HEALTH_CODES[component.health().state])
-        families.extend((figures, health))
+                figures[(name, key.removeprefix(f"{name}."))] = float(value)
+            health[(name,)] = HEALTH_CODES[component.health().state]
 
     def _collect_symbols(self, now: float, values: dict[str, dict[tuple[str, ...], float]]) -> None:
         def put(family: str, symbol: str, value: float) -> None:
@@ -365,36 +376,54 @@ class AdvancedMonitoringFramework(Lifecycle):
             decision = log[i]
             mid = (decision.bid + decision.ask) / 2
             for request in decision.requests:
-                self._arrival[request] = mid
+                # Amendments and cancels are requests too; only a new order's own id is kept.
+                record = self._engine.order(request) if self._engine is not None else None
+                if record is not None and record.first_cl_ord_id == request:
+                    self._arrival[request] = mid
             if decision.symbol in self._decisions:
                 self._decisions[decision.symbol] += 1
                 self._requests[decision.symbol] += len(decision.requests)
         self._decisions_seen = total
 
+    def _tally(self, record: Any, sides: dict[tuple[str, str], list], per: dict[str, list]) -> None:
+        """Add one order's figures to the per-(symbol, side) and per-symbol sums."""
+        split = sides[(record.symbol, record.side.value)]
+        row = per[record.symbol]
+        split[0] += 1
+        split[1] += record.cum_qty > 0
+        split[2] += len(record.fills)
+        split[3] += record.cum_qty
+        row[0] += record.reject_reason is not None
+        row[1] += record.live or record.pending is not None
+        mid = self._arrival.get(record.first_cl_ord_id)
+        sign = 1.0 if record.side is Side.BUY else -1.0
+        for _, qty, price in record.fills:
+            split[4] += price * qty
+            if mid:
+                row[2] += sign * (price - mid) / mid * qty
+                row[3] += qty
+
     def _collect_orders(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
-        """Orders, fills and slippage per symbol (and side), from the engine's records; a pass over
-        every order the engine keeps, once per collection, never per message."""
+        """Orders, fills and slippage per symbol (and side), from the engine's records. The engine
+        only ever appends records, so each collection visits the new ones and those still open; a
+        finished order (neither live nor with a request in flight) is added to the sums for good."""
         self._learn_arrivals()
-        sides = {(s, side.value): [0, 0, 0, 0, 0.0] for s in self.symbols for side in Side}
-        per = {s: [0, 0, 0.0, 0] for s in self.symbols}  # rejected, live, slippage sum, its quantity
-        for record in self._engine.orders().values():
-            row = per.get(record.symbol)
-            if row is None:
-                continue
-            split = sides[(record.symbol, record.side.value)]
-            split[0] += 1
-            split[1] += record.cum_qty > 0
-            split[2] += len(record.fills)
-            split[3] += record.cum_qty
-            row[0] += record.reject_reason is not None
-            row[1] += record.live or record.pending is not None
-            mid = self._arrival.get(record.first_cl_ord_id)
-            sign = 1.0 if record.side is Side.BUY else -1.0
-            for _, qty, price in record.fills:
-                split[4] += price * qty
-                if mid:
-                    row[2] += sign * (price - mid) / mid * qty
-                    row[3] += qty
+        records = self._engine.orders()
+        mine = set(self.symbols)
+        fresh = [r for r in islice(records.values(), self._orders_seen, None) if r.symbol in mine]
+        self._orders_seen = len(records)
+        still_open = []
+        for record in (*self._open_orders, *fresh):
+            if record.live or record.pending is not None:
+                still_open.append(record)
+            else:
+                self._tally(record, self._done_sides, self._done_per)
+                self._arrival.pop(record.first_cl_ord_id, None)
+        self._open_orders = still_open
+        sides = {key: list(sums) for key, sums in self._done_sides.items()}
+        per = {symbol: list(sums) for symbol, sums in self._done_per.items()}
+        for record in still_open:
+            self._tally(record, sides, per)
         for key, split in sides.items():
             for (family, _, _), value in zip(SIDE_FAMILIES, split, strict=True):
                 values.setdefault(family, {})[key] = float(value)
@@ -419,12 +448,9 @@ class AdvancedMonitoringFramework(Lifecycle):
         values["session_pnl_peak"] = {(): self._pnl_peak}
         values["session_max_drawdown"] = {(): self._max_drawdown}
 
-    def _histograms(self) -> list[Metric]:
-        latency = HistogramMetricFamily(
-            f"{PREFIX}_latency_seconds",
-            "latency per path and symbol ('all': the Performance Analyzer's path over every symbol)",
-            labels=["path", "symbol"],
-        )
+    def _histogram_rows(self) -> dict[str, dict[tuple[str, ...], tuple[list[tuple[str, float]], float]]]:
+        """Per histogram family, per label values: the cumulative buckets (``le``, count) and the sum."""
+        latency: dict[tuple[str, ...], tuple[list[tuple[str, float]], float]] = {}
         sources: list[tuple[PerformanceAnalyzer, str, str, str]] = []
         if self._perf is not None:
             sources += [(self._perf, p, p, ALL_SYMBOLS) for p in self._perf.paths()]
@@ -432,32 +458,62 @@ class AdvancedMonitoringFramework(Lifecycle):
         for analyzer, key, path, symbol in sources:
             count = analyzer.count(key)
             total = analyzer.mean(key) * count if count else 0.0
-            buckets = _cumulative(analyzer.histogram(key), LATENCY_BUCKETS)
-            latency.add_metric([path, symbol], buckets, total)
-        out: list[Metric] = [latency]
-        if self.symbols:
-            spread = HistogramMetricFamily(
-                f"{PREFIX}_spread_sampled",
-                "the best spread (price units), sampled once per collection",
-                labels=["symbol"],
-            )
-            for symbol, counts in self._spreads.items():
-                running, buckets = 0, []
-                for bound, n in zip((*SPREAD_BUCKETS, "+Inf"), counts, strict=True):
-                    running += n
-                    buckets.append((bound if bound == "+Inf" else repr(float(bound)), float(running)))
-                spread.add_metric([symbol], buckets, self._spread_sums.get(symbol, 0.0))
-            out.append(spread)
-        return out
+            latency[(path, symbol)] = (_cumulative(analyzer.histogram(key), LATENCY_BUCKETS), total)
+        spread: dict[tuple[str, ...], tuple[list[tuple[str, float]], float]] = {}
+        for symbol, counts in self._spreads.items():
+            running, buckets = 0, []
+            for bound, n in zip((*SPREAD_BUCKETS, "+Inf"), counts, strict=True):
+                running += n
+                buckets.append((bound if bound == "+Inf" else repr(float(bound)), float(running)))
+            spread[(symbol,)] = (buckets, self._spread_sums.get(symbol, 0.0))
+        return {"latency_seconds": latency, "spread_sampled": spread}
+
+    def _build_families(self) -> list[Metric]:
+        """The last collection as prometheus_client metric families (called by the registry)."""
+        families: list[Metric] = []
+        for family, kind, doc, labels in FAMILIES:
+            rows = self._values.get(family)
+            if rows is None:
+                continue
+            kind_of = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+            metric: Metric = kind_of(f"{PREFIX}_{family}", doc, labels=list(labels))
+            for key, value in rows.items():
+                metric.add_metric(list(key), value)
+            families.append(metric)
+        for family, doc, labels in HISTOGRAMS:
+            rows_h = self._hists.get(family)
+            if not rows_h:
+                continue
+            histogram = HistogramMetricFamily(f"{PREFIX}_{family}", doc, labels=list(labels))
+            for key, (buckets, total) in rows_h.items():
+                histogram.add_metric(list(key), buckets, total)
+            families.append(histogram)
+        return families
+
+    def _samples(self) -> Iterator[tuple[Series, float]]:
+        """Every sample the exposition of the last collection holds, as prometheus_client names it."""
+        for family, kind, _, labels in FAMILIES:
+            rows = self._values.get(family)
+            if rows is None:
+                continue
+            name = f"{PREFIX}_{family}_total" if kind == "counter" else f"{PREFIX}_{family}"
+            order = sorted(range(len(labels)), key=labels.__getitem__)
+            for key, value in rows.items():
+                yield (name, tuple([(labels[i], key[i]) for i in order])), value  # type: ignore[misc]
+        for family, _, labels in HISTOGRAMS:
+            base = f"{PREFIX}_{family}"
+            for key, (buckets, total) in self._hists.get(family, {}).items():
+                pairs = list(zip(labels, key, strict=True))
+                for le, count in buckets:
+                    yield (f"{base}_bucket", tuple(sorted([*pairs, ("le", le)]))), count  # type: ignore[misc]
+                labelled = tuple(sorted(pairs))
+                yield (f"{base}_count", labelled), buckets[-1][1]  # type: ignore[misc]
+                yield (f"{base}_sum", labelled), total  # type: ignore[misc]
 
     def _track_changes(self) -> None:
         """Note which series changed since the previous collection, and any counter that fell."""
         # Plain tuples hash faster than Series and compare equal to them.
-        current: dict[Series, float] = {
-            (sample.name, tuple(sorted(sample.labels.items()))): sample.value  # type: ignore[misc]
-            for family in self._families
-            for sample in family.samples
-        }
+        current: dict[Series, float] = dict(self._samples())
         for series, value in current.items():
             before = self._previous.get(series)
             if before is not None and value != before:
