@@ -4,6 +4,7 @@ its exposition parsed by prometheus_client's own parser, collections on the time
 from __future__ import annotations
 
 import json
+import urllib.request
 
 import pytest
 
@@ -119,3 +120,25 @@ def test_a_bad_recorded_latency_is_refused_by_name(path: str, symbol: str, field
         framework.record_latency(path, 0.001, symbol=symbol)
     with pytest.raises(InvalidInput, match="finite"):
         framework.record_latency("p", float("nan"), symbol="A")
+
+
+def test_serves_the_last_collection_over_http_until_it_stops() -> None:
+    framework, timer, counting = _framework()
+    framework.start()
+    counting.n = 7
+    timer.advance(1.0)
+    port = framework.serve(0)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        page = parse(response.read().decode())
+    assert page == snapshot_samples(framework.snapshot())
+    assert page[("allu_component_metric", (("component", "counting"), ("metric", "n")))] == 7.0
+    framework.stop()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+@pytest.mark.parametrize("port", [-1, 65_536, 1.5, True])
+def test_a_bad_port_is_refused_by_name(port: object) -> None:
+    framework, _, _ = _framework()
+    with pytest.raises(InvalidInput, match="port"):
+        framework.serve(port)  # type: ignore[arg-type]
