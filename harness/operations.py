@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from harness.raw_session import RawSession
 from harness.session import ACCOUNT, SECRET, SessionSpec, TradingSession
 from simulator.world import Market, MarketConfig
 from system.errors import InvalidInput
+from system.operator_api import OperatorAPI, Response, sign
 from system.profiles import Profile, load_profile, profile_path
 from venue.messages import Logon, LogonAck
 
@@ -204,3 +206,130 @@ def attack_logon(session: TradingSession, wiretap: LogonWiretap, attempt: str, t
         gateway.live_sessions(ACCOUNT),
         sum(1 for a in attackers for m in a.received if type(m) is LogonAck),
     )
+
+
+# --- the operator API ---------------------------------------------------------------------------------
+
+ROLE_KEYS = {"viewer": "ops-viewer", "trader": "ops-trader", "risk officer": "ops-risk", "admin": "ops-admin"}
+API_ROLES = {"viewer": "viewer", "trader": "trader", "risk officer": "risk_officer", "admin": "admin"}
+API_ORDER_LOTS = 7  # operator orders are 7 lots, a size the strategy never sends, so they can be told apart
+
+
+def operated_session(seed: int, folder: Path, symbols: int = 3, market: str = "normal") -> TradingSession:
+    """A session whose system keeps its database in ``folder`` (a file, so it can be read from outside)."""
+    settings = {"ledger_path": str(folder / "allUSE.db")}
+    return TradingSession(SessionSpec(seed=seed, symbols=symbols, profile=market, settings=settings))
+
+
+@dataclass
+class Sent:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    response: Response
+
+
+class OperatorClient:
+    """Callers of one session's operator API, one key per role, signing as the API's docstring says."""
+
+    def __init__(self, session: TradingSession, master_key: str = OPERATOR_KEY) -> None:
+        system = session.system
+        self.session = session
+        self.api = OperatorAPI(
+            system, system.database, system.kill_switch, master_key, session.clock, system.log
+        )
+        self.secrets = {role: self.api.issue_key(key, API_ROLES[role]) for role, key in ROLE_KEYS.items()}
+        self._nonce = 0
+        self.sent: list[Sent] = []
+
+    def headers(self, role: str, method: str, path: str, body: bytes, signed_at: float | None = None) -> dict:
+        self._nonce += 1
+        stamp = f"{self.session.now if signed_at is None else signed_at:.6f}"
+        nonce = f"n{self._nonce}"
+        signature = sign(self.secrets[role], method, path, stamp, nonce, body)
+        return {
+            "X-Api-Key": ROLE_KEYS[role],
+            "X-Timestamp": stamp,
+            "X-Nonce": nonce,
+            "X-Signature": signature,
+        }
+
+    def send(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Response:
+        response = self.api.handle(method, path, headers, body)
+        self.sent.append(Sent(method, path, headers, body, response))
+        return response
+
+    def call(
+        self, role: str, method: str, path: str, body: bytes = b"", signed_at: float | None = None
+    ) -> Response:
+        return self.send(method, path, self.headers(role, method, path, body, signed_at), body)
+
+    def order_body(self, **changes: Any) -> bytes:
+        """An order resting a little below the bid of the first symbol, inside the risk collar."""
+        s = self.session
+        symbol = s.market.symbols[0]
+        inst = s.market.instruments_by_symbol[symbol]
+        quote = s.system.cache.quote(symbol)
+        assert quote is not None, f"no quote for {symbol}"
+        price = int(quote.bid * 0.99) // inst.tick * inst.tick
+        order = {"symbol": symbol, "side": "buy", "qty": API_ORDER_LOTS * inst.lot, "price": price}
+        return json.dumps({**order, **changes}).encode()
+
+    def operator_orders_at_exchange(self) -> int:
+        lots = API_ORDER_LOTS
+        return sum(
+            1
+            for o in self.session.market.exchange.records(ACCOUNT).orders.values()
+            if o.qty == lots * self.session.market.instruments_by_symbol[o.symbol].lot
+        )
+
+
+ACTIONS = {
+    "read positions": ("GET", "/positions"),
+    "send an order": ("POST", "/orders"),
+    "trigger kill switch": ("POST", "/kill-switch"),
+}
+
+
+def request_kind(client: OperatorClient, kind: str, action: str) -> Response:
+    """Send the request the access-control table names, e.g. ``replay of an accepted request``."""
+    method, path = ACTIONS[action]
+    body = (
+        client.order_body()
+        if action == "send an order"
+        else b'{"reason": "drill"}'
+        if method == "POST"
+        else b""
+    )
+    if kind.endswith("'s signed request"):
+        return client.call(kind.removesuffix("'s signed request"), method, path, body)
+    headers = client.headers("viewer", method, path, body)
+    if kind == "request without a signature":
+        headers.pop("X-Signature")
+    elif kind == "request with a bad signature":
+        flipped = "0" if headers["X-Signature"][0] != "0" else "1"
+        headers["X-Signature"] = flipped + headers["X-Signature"][1:]
+    elif kind == "request signed 10 minutes ago":
+        headers = client.headers("viewer", method, path, body, signed_at=client.session.now - 600.0)
+    elif kind == "replay of an accepted request":
+        first = client.send(method, path, headers, body)
+        assert first.status == 200, f"the request to replay was not accepted: {first}"
+    else:
+        raise KeyError(f"no request kind {kind!r}")
+    return client.send(method, path, headers, body)
+
+
+def audit_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The audit table as anyone with the database file reads it."""
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT * FROM audit_events ORDER BY id")]
+
+
+def table_rows(path: str | Path) -> dict[str, list[tuple]]:
+    """Every row of every table of the database file, by table (SQLite's own tables left out)."""
+    with sqlite3.connect(path) as db:
+        query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        names = [r[0] for r in db.execute(query)]
+        return {n: db.execute(f'SELECT * FROM "{n}"').fetchall() for n in sorted(names)}

@@ -172,3 +172,99 @@ def attack_refused(context):
     pool = s.system.settings.pool_size
     assert a.live_sessions == pool, f"{a.live_sessions} of the system's {pool} sessions live after the attack"
     assert a.orders_after > a.orders_before, "the system sent no order to the exchange after the attack"
+
+
+# --- the operator API ---------------------------------------------------------------------------------
+
+OUTCOMES = {
+    "refused as unsigned": (401, "unsigned"),
+    "refused as tampered": (401, "tampered"),
+    "refused as expired": (401, "expired"),
+    "refused as replayed": (401, "replayed"),
+    "refused as forbidden": (403, "forbidden"),
+    "allowed": (200, "ok"),
+}
+EFFECT_WAIT = 3.0  # simulated seconds given to a request's effect to show at the exchange
+
+
+@given("the operator interface of a live simulated session")
+def operator_interface(context):
+    folder = Path(tempfile.mkdtemp(prefix="operated-"))
+    context.add_cleanup(shutil.rmtree, folder, ignore_errors=True)
+    s = ops.operated_session(context.seed, folder)
+    context.trading = s
+    context.add_cleanup(s.close)
+    s.run(WARM_UP)
+    context.operator = ops.OperatorClient(s)
+    context.database_file = folder / "allUSE.db"
+    context.audit_before = len(ops.audit_rows(context.database_file))
+
+
+@when("a {kind} asks to {action}")
+def operator_request(context, kind, action):
+    client = context.operator
+    context.request = (kind, action)
+    context.sent_before = len(client.sent)
+    context.operator_orders_before = client.operator_orders_at_exchange()
+    context.tap_orders_before = len(client.session.tap.orders)
+    context.response = ops.request_kind(client, kind, action)
+    context.responded_at = client.session.now
+    client.session.run(EFFECT_WAIT)
+
+
+@then("the request is {outcome}")
+def request_outcome(context, outcome):
+    status, word = OUTCOMES[outcome]
+    response, (kind, action) = context.response, context.request
+    client, s = context.operator, trading(context)
+    context.evidence.table(
+        "request and answer",
+        [
+            {
+                "request": kind,
+                "action": action,
+                "status": response.status,
+                "answer": json.dumps(response.body)[:200],
+            }
+        ],
+    )
+    assert response.status == status, f"answered {response.status} {response.body}, expected {status}"
+    if word != "ok":
+        assert response.body["error"].startswith(word), f"refused for {response.body['error']!r}, not {word}"
+    orders_now = client.operator_orders_at_exchange()
+    if action == "send an order":
+        added = orders_now - context.operator_orders_before
+        expected = 1 if status == 200 else 0
+        assert added == expected, f"{added} operator orders reached the exchange, expected {expected}"
+    if action == "trigger kill switch":
+        after = [o for o in s.tap.orders.values() if o.trigger > context.responded_at]
+        if status == 200:
+            assert not after, f"{len(after)} new orders reached the venue after the kill switch"
+        else:
+            s.run(10.0)
+            after = [o for o in s.tap.orders.values() if o.trigger > context.responded_at]
+            assert after, "the system stopped trading after a refused kill switch request"
+
+
+@then("the audit log records the decision with the caller, the action and the reason")
+def audit_recorded(context):
+    rows = ops.audit_rows(context.database_file)[context.audit_before :]
+    sent = context.operator.sent[context.sent_before :]
+    kind, action = context.request
+    context.evidence.table(
+        "audit rows written",
+        [{k: r[k] for k in ("caller", "role", "action", "outcome", "reason")} for r in rows],
+    )
+    assert len(rows) == len(sent), f"{len(sent)} requests sent, {len(rows)} audit rows written"
+    last, response = rows[-1], context.response
+    caller = (
+        ops.ROLE_KEYS[kind.removesuffix("'s signed request")]
+        if kind.endswith("'s signed request")
+        else "ops-viewer"
+    )
+    assert last["caller"] == caller, f"the audit row names caller {last['caller']!r}, not {caller!r}"
+    assert last["action"] == action, f"the audit row names action {last['action']!r}, not {action!r}"
+    outcome = "allowed" if response.status == 200 else "refused"
+    assert last["outcome"] == outcome, f"the audit row says {last['outcome']!r}, the answer was {outcome}"
+    reason = response.body.get("error", "ok")
+    assert last["reason"] == reason, f"the audit row gives reason {last['reason']!r}, the answer {reason!r}"

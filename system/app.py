@@ -13,7 +13,9 @@ from system.analytics import RealtimeAnalyticsEngine
 from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
 from system.component import Component
+from system.database import OperationsDatabase
 from system.decisions import DecisionLoop
+from system.emergency import KillSwitch
 from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
 from system.logs import JsonLog
@@ -36,6 +38,7 @@ MEMORY_SAMPLE_INTERVAL = 1.0  # seconds of clock time between samples of the pro
 SNAPSHOT_RETRY = {"attempts": 10, "base_delay": 0.5, "max_delay": 4.0}  # a snapshot lost is asked again
 DECISION_LOG_SIZE = 50_000  # the most recent decisions kept for audit; older ones are dropped
 MONITORING_INTERVAL = 1.0  # seconds of clock time between the monitoring framework's collections
+PERSIST_INTERVAL = 1.0  # seconds of clock time between writes of orders and positions to the database
 
 
 class TradingSystem:
@@ -96,6 +99,16 @@ class TradingSystem:
             last_exec_seq=self.engine.last_exec_seq,
             recovery=self.recovery,
         )
+        # Orders, positions, audit events and API keys, in the ledger's database file.
+        self.database = OperationsDatabase(
+            s.ledger_path,
+            clock,
+            timer,
+            orders=self.engine.orders,
+            positions=self.ledger.positions,
+            interval=PERSIST_INTERVAL,
+        )
+        self.kill_switch = KillSwitch(self.risk, self.engine, clock, timer, self.log)
         self.strategy = make_strategy(
             s.strategy, s.strategy_params, self.symbols, clock, quotes=lambda symbol: self.cache.quote(symbol)
         )
@@ -141,6 +154,7 @@ class TradingSystem:
             (self.risk, ("market_data_enhancer", "paper_trading_system")),
             (self.engine, ("risk_management_system", "paper_trading_system")),
             (self.optimizer, ("trading_execution_engine",)),
+            (self.database, ("trading_execution_engine", "paper_trading_system")),
             (
                 self.decisions,
                 (
