@@ -237,7 +237,7 @@ def _oversize(p: Planter) -> None:
 @defect(
     "risk-ignores-amendments",
     "Amendments go to the exchange without the pre-trade risk check.",
-    "SYS-INTEGRATION-RATE",
+    "BASE-TRADING-ERRORS",
 )
 def _amend_unchecked(p: Planter) -> None:
     def amend(original, engine, intent):  # noqa: ANN001, ANN202
@@ -329,7 +329,7 @@ def _arrival_order(p: Planter) -> None:
 @defect(
     "amend-refused-as-bad-input",
     "The engine refuses every amendment as bad input (a copy of the new-order check wants a symbol).",
-    "SYS-INTEGRATION-RATE",
+    "BASE-TRADING-ERRORS",
 )
 def _amend_refused(p: Planter) -> None:
     def amend(_original, _engine, intent):  # noqa: ANN001, ANN202
@@ -743,3 +743,17 @@ def _grade_ignores_errors(p: Planter) -> None:
         return "A+" if kpi == "error_rate_pct" else original(kpi, value)
 
     p.set(system.analytics, "grade_of", grade_of)
+
+
+@defect(
+    "monitoring-collects-once",
+    "The monitoring framework never schedules its next collection: the export stops moving after the first.",
+    "BASE-METRICS",
+)
+def _collects_once(p: Planter) -> None:
+    def tick(_original, framework):  # noqa: ANN001, ANN202
+        framework._handle = None
+        if framework.running:
+            framework.collect()
+
+    p.wrap(AdvancedMonitoringFramework, "_tick", tick)

@@ -3,8 +3,12 @@ wall-clock timing of the market data system's own processing.
 
 - :class:`QuoteTape` keeps the most recent top-of-book quotes the exchange published, by symbol
   and sequence number, so a decision can be traced back to a quote the exchange really sent.
+- :class:`TopAudit` compares the market data system's top of book with the exchange's quote tape
+  all through the session, not only at its end.
 - :class:`CacheAudit` checks every quote the cache serves against the market data system's
-  current book: a served quote whose prices differ from the book is counted as stale.
+  current book: a served quote whose prices differ from the book is counted as stale. It also
+  counts the reads served with the very object served before for the symbol: a cache that rebuilds
+  on every read cannot do that, whatever its own hit counter says.
 - :class:`MarketDataTiming` times the market data system's processing of each update with
   ``perf_counter`` (the system never reads the wall clock; the harness does it for it).
 
@@ -18,8 +22,10 @@ import math
 import statistics
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from time import perf_counter
+
+import simpy
 
 from venue.messages import MarketData, Quote
 
@@ -28,16 +34,22 @@ TAPE_SIZE = 200_000
 
 class QuoteTape:
     def __init__(self, feed) -> None:  # noqa: ANN001 - simulator.feed.Feed
-        self.quotes: OrderedDict[tuple[str, int], tuple[int, int]] = OrderedDict()
+        # (symbol, seq) -> (bid, bid size, ask, ask size)
+        self.quotes: OrderedDict[tuple[str, int], tuple[int, int, int, int]] = OrderedDict()
         feed.subscribe(self._on)
 
     def _on(self, message: MarketData) -> None:
         if type(message) is Quote:
-            self.quotes[(message.symbol, message.seq)] = (message.bid_price, message.ask_price)
+            self.quotes[(message.symbol, message.seq)] = (
+                message.bid_price,
+                message.bid_qty,
+                message.ask_price,
+                message.ask_qty,
+            )
             if len(self.quotes) > TAPE_SIZE:
                 self.quotes.popitem(last=False)
 
-    def latest(self, symbol: str, seq: int) -> tuple[int, tuple[int, int]] | None:
+    def latest(self, symbol: str, seq: int) -> tuple[int, tuple[int, int, int, int]] | None:
         """The last quote of ``symbol`` published at or before channel number ``seq``."""
         for n in range(seq, 0, -1):
             found = self.quotes.get((symbol, n))
@@ -46,15 +58,51 @@ class QuoteTape:
         return None
 
 
+class TopAudit:
+    """Every ``every`` seconds, each symbol's top of book in the market data system (prices and sizes)
+    against the exchange's last published quote up to the sequence number the system has reached.
+    A symbol waiting for a snapshot is not compared: its book is known to be out of date."""
+
+    def __init__(self, env: simpy.Environment, market_data, tape: QuoteTape, every: float = 0.5) -> None:  # noqa: ANN001
+        self.checks = 0
+        self.differences: list[str] = []
+        self.count = 0
+        env.process(self._run(env, market_data, tape, every))
+
+    def _run(self, env: simpy.Environment, md, tape: QuoteTape, every: float) -> Generator:  # noqa: ANN001
+        while True:
+            yield env.timeout(every)
+            for symbol in md.symbols:
+                state, top = md.state(symbol), md.top(symbol)
+                if state is None or top is None or state.recovering:
+                    continue
+                found = tape.latest(symbol, state.seq)
+                if found is None:
+                    continue
+                self.checks += 1
+                seen = (top.bid, top.bid_qty, top.ask, top.ask_qty)
+                if seen != found[1]:
+                    self.count += 1
+                    if len(self.differences) < 5:
+                        self.differences.append(
+                            f"{symbol} at {env.now:g} s (seq {state.seq}): system {seen}, exchange {found[1]}"
+                        )
+
+
 class CacheAudit:
     def __init__(self, system) -> None:  # noqa: ANN001 - system.app.TradingSystem
         self.served = 0
         self.stale = 0
+        self.reused = 0  # served the very object served before for the symbol: a hit, seen from outside
         self.examples: list[str] = []
         md = system.market_data
+        last: dict[str, object] = {}
 
         def audit(symbol: str, quote) -> None:  # noqa: ANN001 - system.cache.CachedQuote
             self.served += 1
+            if last.get(symbol) is quote:
+                self.reused += 1
+            last[symbol] = quote
             book = md.state(symbol)
             if (quote.bid, quote.ask) != (book.bid, book.ask):
                 self.stale += 1

@@ -61,16 +61,16 @@ def connection_reuse(s: TradingSession) -> Measured:
 
 
 def cache_hit_rate(s: TradingSession) -> Measured:
-    c = s.system.cache
-    reads = c.hits + c.misses
+    a, c = s.audit, s.system.cache
     return Measured(
-        100.0 * c.hits / reads if reads else math.nan,
+        100.0 * a.reused / a.served if a.served else math.nan,
         "%",
-        f"quote reads by the trading components served from the Market Data Enhancer without "
-        f"recomputation, over all reads ({c.hits} hits, {c.misses} misses); every served quote is "
-        f"compared with the market data system's book by the harness ({s.audit.stale} of "
-        f"{s.audit.served} differed)",
-        reads,
+        f"quote reads by the trading components that the Market Data Enhancer served with the very "
+        f"quote it had served before for the symbol (no recomputation), over all reads it served, "
+        f"seen by the harness through the cache's observer seam ({a.reused} of {a.served}; the cache's "
+        f"own count: {c.hits} hits, {c.misses} misses); every served quote is also compared with the "
+        f"market data system's book ({a.stale} differed)",
+        a.served,
         "cache reads",
     )
 

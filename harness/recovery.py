@@ -134,8 +134,8 @@ class RecoveryWatch:
             ]
             return f"{len(refused)} orders refused" if refused else ""
         if o.kind in ("latency_spike", "slow_acks"):
-            flying = tap.in_flight(o.start, o.end)
-            return f"{flying} orders in flight" if flying else ""
+            flying = tap.in_flight(o.start, o.end + o.params.get("extra", 0.0))
+            return f"{flying} answers of the venue held up" if flying else ""
         if o.kind == "halt":
             return f"{o.params.get('symbol')} halted"
         return ""

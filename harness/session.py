@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.audit import CacheAudit, MarketDataTiming, QuoteTape
+from harness.audit import CacheAudit, MarketDataTiming, QuoteTape, TopAudit
 from harness.charging import ChargedVenue, ComputeCharger
 from harness.clock import SimClock, SimTimer
 from harness.probe import BusProbe
@@ -22,7 +22,7 @@ from harness.tap import VenueTap
 from simulator.faults import FaultPlan
 from simulator.world import Market, MarketConfig
 from system.app import TradingSystem
-from system.intents import Place
+from system.intents import Amend, Place
 from system.risk import RiskLimits
 from system.settings import load_settings
 from venue.messages import Side
@@ -103,9 +103,16 @@ class TradingSession:
         self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
         self.tape = QuoteTape(self.market.exchange.feed)
         self.audit = CacheAudit(self.system)
+        self.top_audit = TopAudit(env, self.system.market_data, self.tape)
         self.md_timing = MarketDataTiming(self.system)
         self.watch = RecoveryWatch(self.market, self.probe, self.tap, ACCOUNT)
-        self.health_sampler = HealthSampler(env, self.system)
+        self.health_sampler = HealthSampler(
+            env,
+            self.system,
+            lambda: self.market.gateway.live_sessions(ACCOUNT),
+            self.tap.silent_for,
+            settings.stale_after,
+        )
         self.system.start()
         self.settled = False
         self.closed_market = False
@@ -153,6 +160,26 @@ class TradingSession:
             len(self.tap.orders) > sent,
             self.system.engine.risk_rejects - rejects,
         )
+
+    def oversize_amendment(self) -> RiskProbe:
+        """Rest one small order far from the touch, then amend it, as the strategy would, to a lot
+        above the configured per-order limit; the amendment must never reach the venue."""
+        symbol = self.market.symbols[0]
+        instrument = self.market.instruments_by_symbol[symbol]
+        quote = self.system.cache.quote(symbol)
+        assert quote is not None, f"no quote for {symbol}"
+        price = max(instrument.tick, quote.bid - 20 * instrument.tick)
+        engine = self.system.engine
+        request = engine.execute(Place(symbol, Side.BUY, instrument.lot, price))
+        assert request is not None, "the resting order for the amendment was not sent"
+        self.run_until(lambda: not engine.order(request).pending, 5.0, step=0.1)
+        limits = RiskLimits.from_dict(self.system.settings.risk)
+        qty = limits.max_order_qty + instrument.lot
+        amended, rejects = len(self.tap.amendments), engine.risk_rejects
+        engine.execute(Amend(request, qty, price))
+        self.run(1.0)
+        reached = any(a.qty >= qty for a in list(self.tap.amendments.values())[amended:])
+        return RiskProbe(symbol, qty, limits.max_order_qty, request, reached, engine.risk_rejects - rejects)
 
     def settle(self, limit: float = 30.0) -> None:
         """Stop deciding, cancel what is open, and wait until nothing is in flight."""

@@ -26,12 +26,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from venue.messages import (
+    CancelOrder,
+    CancelReject,
     Envelope,
     ExecType,
     ExecutionReport,
     NewOrder,
     Phase,
     RejectReason,
+    ReplaceOrder,
     Snapshot,
     TradingStatus,
 )
@@ -64,6 +67,9 @@ class VenueTap:
         self.stale_after = stale_after
         self.orders: dict[str, SentOrder] = {}
         self.order_entries = 0  # order-entry messages sent (new, cancel, replace), resends included
+        self.amendments: dict[str, ReplaceOrder] = {}  # replace requests sent, by their client id
+        self.amendments_answered: set[str] = set()  # ... that the venue answered (done or refused)
+        self.answer_times = array("d")  # simulated arrival time of every execution report and cancel reject
         self.violations: list[Violation] = []
         self.gaps: list[tuple[float, str]] = []  # (time, symbol) of every gap the feed showed
         self._seqs: dict[str, int] = {}
@@ -93,8 +99,14 @@ class VenueTap:
         def received(envelope: Envelope) -> None:
             self._trigger = self._now()
             body = envelope.body
-            if type(body) is ExecutionReport:
+            kind = type(body)
+            if kind is ExecutionReport:
                 self._answer(body)
+                self.answer_times.append(self._trigger)
+            elif kind is CancelReject:
+                self.answer_times.append(self._trigger)
+            if (kind is ExecutionReport or kind is CancelReject) and body.cl_ord_id in self.amendments:
+                self.amendments_answered.add(body.cl_ord_id)
             on_receive(envelope)
 
         connection = self._venue.connect(received, self.wrap(on_disconnect))
@@ -145,7 +157,10 @@ class VenueTap:
             if body.cl_ord_id not in self.orders:
                 self.orders[body.cl_ord_id] = SentOrder(body.symbol, self._trigger)
                 self._judge(body)
-        elif kind.__name__ in ("CancelOrder", "ReplaceOrder"):
+        elif kind is ReplaceOrder:
+            self.order_entries += 1
+            self.amendments.setdefault(body.cl_ord_id, body)
+        elif kind is CancelOrder:
             self.order_entries += 1
 
     def _judge(self, order: NewOrder) -> None:
@@ -173,6 +188,10 @@ class VenueTap:
     def ack_latencies(self) -> list[float]:
         """Seconds from decision to the venue's first answer, per answered new order, in send order."""
         return [o.answered - o.trigger for o in self.orders.values() if o.answered is not None]
+
+    def silent_for(self) -> float:
+        """Seconds since market data last reached the system (0 before any arrived)."""
+        return self._now() - self._last_md if self._last_md >= 0 else 0.0
 
     def silence(self, start: float, end: float) -> float:
         """The longest stretch of [start, end] in which no market data reached the system."""

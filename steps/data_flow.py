@@ -35,3 +35,24 @@ def same_top(context):
     s.close_market()
     differences = s.top_differences()
     assert not differences, "; ".join(differences)
+
+
+@then(
+    "all through the session the system's top of book matched the exchange's quotes, "
+    "over at least {least:Count} checks"
+)
+def top_all_through(context, least):
+    audit = trading(context).top_audit
+    fig = context.evidence.figure(
+        "top-of-book checks that differed from the exchange",
+        audit.count,
+        "checks",
+        method="every 0.5 simulated s, each symbol's top of book in the market data system (prices and "
+        "sizes) against the exchange's last published quote up to the sequence number the system had "
+        "reached; a "
+        "symbol waiting for its snapshot is not compared",
+        samples=audit.checks,
+        least=least,
+        at_most=0,
+    )
+    assert fig.passed, f"{fig.verdict()}; e.g. {audit.differences}"

@@ -81,3 +81,28 @@ def final_states(context):
         states[order.status] = states.get(order.status, 0) + 1
     context.evidence.table("order states", [{"state": k, "orders": v} for k, v in sorted(states.items())])
     assert ours, "the system sent no orders"
+
+
+@then("every health report followed what the exchange showed, over at least {least:Count} health polls")
+def health_follows_state(context, least):
+    sampler = trading(context).health_sampler
+    context.evidence.table(
+        "health reports the exchange contradicted",
+        [
+            {"time": round(t, 3), "component": c, "the exchange showed": why}
+            for t, c, why in sampler.blind[:50]
+        ],
+    )
+    fig = context.evidence.figure(
+        "health polls contradicted by the exchange",
+        len(sampler.blind),
+        "polls",
+        method="the harness's own polls of every component, set beside the exchange's sessions of the "
+        "account and the market data that reached the system: the session pool may not say HEALTHY "
+        "with no session "
+        "at the exchange, nor the market data system with its feed silent beyond its stale bound",
+        samples=sampler.polls,
+        least=least,
+        at_most=0,
+    )
+    context.evidence.require(fig)

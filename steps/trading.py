@@ -31,6 +31,25 @@ def risk_apart(context):
     context.evidence.table("risk reject", [refused.row()])
 
 
+@then("an amendment above the risk limit is refused by risk and never reaches the exchange")
+def risk_on_amendments(context):
+    refused = trading(context).oversize_amendment()
+    context.evidence.table("risk on an amendment", [refused.row()])
+    assert refused.reached_venue is False, "an amendment above the limit reached the venue"
+    assert refused.risk_rejects_counted == 1, (
+        f"the risk reject was counted {refused.risk_rejects_counted} times"
+    )
+
+
+@then("the exchange received at least {least:Count} amendments from the system and answered each")
+def amendments_reached(context, least):
+    tap = trading(context).tap
+    sent, answered = len(tap.amendments), len(tap.amendments_answered)
+    context.evidence.table("amendments", [{"sent": sent, "answered by the venue": answered}])
+    assert sent >= least, f"only {sent} amendments reached the venue"
+    assert answered == sent, f"the venue answered {answered} of {sent} amendments"
+
+
 @then(
     "no quote the cache served differed from the market data system's book, "
     "over at least {least:Count} quotes served"
@@ -72,7 +91,7 @@ def trace_fill(context):
         found = s.tape.latest(decision.symbol, decision.seq)
         if found is None:
             continue
-        seq, (bid, ask) = found
+        seq, (bid, _, ask, _) = found
         assert (bid, ask) == (decision.bid, decision.ask), (
             f"decision for {clid} saw {decision.bid}/{decision.ask}, the feed's quote {seq} was {bid}/{ask}"
         )

@@ -23,6 +23,7 @@ Feature: The integration layer's stability and recovery baseline is maintained
   Scenario: Components are healthy nearly all of the time despite the faults
     Then the share of time all components are healthy is at least 93.2%, over at least 1,000 health polls
     And the health checks saw at least one component unhealthy during the faults
+    And every health report followed what the exchange showed, over at least 1,000 health polls
 
   @criterion:BASE-RECOVERY-RATE
   Scenario: The system recovers from the injected faults without an operator

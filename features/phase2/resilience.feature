@@ -16,6 +16,7 @@ Feature: Errors in one place do not corrupt state anywhere else
     When the market trades for 90 seconds
     Then every fault had an effect the system had to cope with
     And while each fault lasted the system sent no order on a market it could not see, and lost none
+    And every health report followed what the exchange showed, over at least 300 health polls
     And the system's orders, fills, positions and cash reconcile exactly with the exchange
     And every order the system sent reached a final or open state the exchange agrees with
 
@@ -25,7 +26,7 @@ Feature: Errors in one place do not corrupt state anywhere else
       | reject_storm |         |       | 3        |       |
       | stale_feed   |         |       | 3        |       |
       | drop_feed    |         | 30    |          |       |
-      | slow_acks    |         |       | 5        | 0.2   |
+      | slow_acks    |         |       | 10       | 0.2   |
       | crash        |         |       | 3        |       |
 
   @criterion:SYS-ERROR-RECOVERY
