@@ -333,3 +333,21 @@ def table_rows(path: str | Path) -> dict[str, list[tuple]]:
         query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         names = [r[0] for r in db.execute(query)]
         return {n: db.execute(f'SELECT * FROM "{n}"').fetchall() for n in sorted(names)}
+
+
+SQL_LOOKING = "X'); DELETE FROM fills; --"
+FIELDS = {"symbol": "symbol", "client order id": "client_order_id", "body": "body"}
+
+
+def hostile_request(client: OperatorClient, hostile: str, field: str) -> Response:
+    """A trader's signed order carrying ``hostile`` (``an SQL-looking string``, ``a payload of 10
+    megabytes``, ``malformed JSON``) in ``field``."""
+    if hostile == "an SQL-looking string":
+        body = client.order_body(**{FIELDS[field]: SQL_LOOKING})
+    elif hostile == "a payload of 10 megabytes" and field == "body":
+        body = client.order_body(symbol="x" * (10 << 20))
+    elif hostile == "malformed JSON" and field == "body":
+        body = client.order_body()[:-7]
+    else:
+        raise KeyError(f"no hostile input {hostile!r} in {field!r}")
+    return client.call("trader", "POST", "/orders", body)

@@ -4,11 +4,13 @@ security, the operator API, the kill switch."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from behave import given, then, when
+from behave import given, register_type, then, when
+from parse import with_pattern
 
 from harness import operations as ops
 from harness.session import ACCOUNT
@@ -184,6 +186,7 @@ OUTCOMES = {
     "refused as forbidden": (403, "forbidden"),
     "allowed": (200, "ok"),
 }
+register_type(Outcome=with_pattern("|".join(re.escape(o) for o in OUTCOMES))(lambda text: text))
 EFFECT_WAIT = 3.0  # simulated seconds given to a request's effect to show at the exchange
 
 
@@ -212,7 +215,7 @@ def operator_request(context, kind, action):
     client.session.run(EFFECT_WAIT)
 
 
-@then("the request is {outcome}")
+@then("the request is {outcome:Outcome}")
 def request_outcome(context, outcome):
     status, word = OUTCOMES[outcome]
     response, (kind, action) = context.response, context.request
@@ -268,3 +271,40 @@ def audit_recorded(context):
     assert last["outcome"] == outcome, f"the audit row says {last['outcome']!r}, the answer was {outcome}"
     reason = response.body.get("error", "ok")
     assert last["reason"] == reason, f"the audit row gives reason {last['reason']!r}, the answer {reason!r}"
+
+
+@when("a trader's signed request carries {hostile} in {field}")
+def hostile_request(context, hostile, field):
+    client = context.operator
+    context.rows_before = ops.table_rows(context.database_file)
+    context.response = ops.hostile_request(client, hostile, field)
+    context.rows_after = ops.table_rows(context.database_file)  # no simulated time passed between
+
+
+@then("the request is refused with a message naming {field}")
+def refused_naming_field(context, field):
+    response = context.response
+    name = ops.FIELDS[field]
+    context.evidence.table("answer", [{"status": response.status, "answer": json.dumps(response.body)[:200]}])
+    assert response.status in (400, 413), f"answered {response.status} {response.body}"
+    assert response.body.get("field") == name and name in response.body["error"], (
+        f"the refusal does not name {name}: {response.body}"
+    )
+
+
+@then("the database holds the same rows as before")
+def same_rows(context):
+    before, after = context.rows_before, context.rows_after
+    changed = [
+        t for t in sorted(set(before) | set(after)) if t != "audit_events" and before.get(t) != after.get(t)
+    ]
+    added = after["audit_events"][len(before["audit_events"]) :]
+    context.evidence.table(
+        "rows per table before and after",
+        [{"table": t, "before": len(before[t]), "after": len(after[t])} for t in sorted(after)],
+    )
+    assert "fills" in after and "orders" in after, (
+        f"the database has no fills or orders table: {sorted(after)}"
+    )
+    assert not changed, f"the hostile request changed the tables {changed}"
+    assert len(added) == 1 and added[0][7] == "refused", f"audit rows added for the refusal: {added}"

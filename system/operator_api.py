@@ -87,10 +87,11 @@ class Response:
 
 
 class Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, field: str = "") -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.field = field  # the part of the request refused, when it is one
 
 
 class OperatorAPI:
@@ -155,14 +156,15 @@ class OperatorAPI:
                 raise Refused(404, f"no endpoint {method} {path[:100]}")
             size = len(body) if declared_size is None else declared_size
             if size > self.max_body:
-                raise Refused(413, f"body: larger than {self.max_body} bytes ({size})")
+                raise Refused(413, f"body: larger than {self.max_body} bytes ({size})", "body")
             role = self._authenticate(method, path, given, body)
             if not self.allowed(role, action):
                 raise Refused(403, f"forbidden: role {role} may not {action}")
             result = self._act(action, body)
         except Refused as refused:
             self._decide(caller, role, method, path, action, "refused", refused.reason)
-            return Response(refused.status, {"error": refused.reason})
+            named = {"field": refused.field} if refused.field else {}
+            return Response(refused.status, {"error": refused.reason, **named})
         except InvalidInput as bad:
             reason = f"{bad.field}: {bad.problem}"
             self._decide(caller, role, method, path, action, "refused", reason)

@@ -41,7 +41,7 @@ Feature: Only authenticated, authorised callers can trade or operate the system
       | a replay of the system's earlier logon           |
       | a sixth logon with the wrong secret in a minute  |
 
-  @pending @criterion:P3-SECURITY
+  @criterion:P3-SECURITY
   Scenario Outline: Hostile input in <field> is refused and changes nothing
     Given the operator interface of a live simulated session
     When a trader's signed request carries <input> in <field>
