@@ -351,3 +351,46 @@ def hostile_request(client: OperatorClient, hostile: str, field: str) -> Respons
     else:
         raise KeyError(f"no hostile input {hostile!r} in {field!r}")
     return client.call("trader", "POST", "/orders", body)
+
+
+# --- emergency: the kill switch -----------------------------------------------------------------------
+
+
+def open_at_exchange(session: TradingSession) -> int:
+    """The account's orders the exchange holds open (not filled, cancelled, rejected or expired)."""
+    return sum(1 for o in session.market.exchange.records(ACCOUNT).orders.values() if not o.status.terminal)
+
+
+def until_open_orders(session: TradingSession, least: int = 1, limit: float = 120.0) -> int:
+    session.run_until(lambda: open_at_exchange(session) >= least, limit, step=0.5)
+    return open_at_exchange(session)
+
+
+@dataclass
+class KillDrill:
+    open_at_kill: int  # the account's open orders at the exchange when the switch was pulled
+    answer: Response
+    cleared_after: float | None  # simulated seconds until the exchange held none open; None: not within watch
+    sent_after: int  # new orders the venue tap saw the system send after the pull
+    new_at_exchange: int  # orders the exchange accepted that were not sent before the pull
+    watched: float  # simulated seconds watched after the pull
+
+
+def kill_switch_drill(client: OperatorClient, role: str = "risk officer", watch: float = 30.0) -> KillDrill:
+    """Pull the kill switch through the operator API and watch the exchange and the venue tap: how
+    long until no order of the account is open there, and what the system sends meanwhile."""
+    s = client.session
+    records = s.market.exchange.records(ACCOUNT)
+    pulled_at, open_now = s.now, open_at_exchange(s)
+    sent_before = set(s.tap.orders)
+    answer = client.call(role, "POST", "/kill-switch", b'{"reason": "emergency drill"}')
+    cleared: float | None = None
+    step = 0.005
+    while s.now - pulled_at < watch:
+        s.run(step)
+        if cleared is None and open_at_exchange(s) == 0:
+            cleared = s.now - pulled_at
+            step = 1.0
+    sent_after = [c for c, o in s.tap.orders.items() if c not in sent_before]
+    new_at_exchange = [c for c in records.orders if c not in sent_before]
+    return KillDrill(open_now, answer, cleared, len(sent_after), len(new_at_exchange), watch)

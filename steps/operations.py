@@ -308,3 +308,57 @@ def same_rows(context):
     )
     assert not changed, f"the hostile request changed the tables {changed}"
     assert len(added) == 1 and added[0][7] == "refused", f"audit rows added for the refusal: {added}"
+
+
+# --- emergency procedures -----------------------------------------------------------------------------
+
+
+@given(
+    "a live simulated session in a {profile:w} market of {count:d} symbols where the system has open orders"
+)
+def session_with_open_orders(context, profile, count):
+    s = live_session(context, profile, count)
+    found = ops.until_open_orders(s)
+    assert found > 0, f"the system had no open order at the exchange after {s.now:g} simulated seconds"
+
+
+@when("the risk officer triggers the kill switch")
+def risk_officer_kills(context):
+    context.drill = ops.kill_switch_drill(ops.OperatorClient(trading(context)))
+
+
+@then("the exchange shows no open order of the account within {bound:g} simulated second")
+def no_open_order(context, bound):
+    drill = context.drill
+    assert drill.answer.status == 200, f"the kill switch request was answered {drill.answer}"
+    fig = context.evidence.figure(
+        "kill switch: time until the exchange holds no open order of the account",
+        drill.cleared_after if drill.cleared_after is not None else drill.watched,
+        "s",
+        method="exchange's records polled every 5 simulated ms after the operator API's kill switch "
+        "(the whole watch when some order stayed open)",
+        samples=drill.open_at_kill,
+        least=1,
+        at_most=bound,
+    )
+    assert fig.passed, fig.verdict()
+
+
+@then("no new order of the account reaches the exchange while the kill switch is on")
+def nothing_new(context):
+    drill = context.drill
+    context.evidence.table(
+        "after the kill switch",
+        [
+            {
+                "seconds watched": drill.watched,
+                "open orders at the pull": drill.open_at_kill,
+                "new orders sent (venue tap)": drill.sent_after,
+                "new orders at the exchange": drill.new_at_exchange,
+            }
+        ],
+    )
+    assert drill.sent_after == 0 and drill.new_at_exchange == 0, (
+        f"after the kill switch the system sent {drill.sent_after} new orders and the exchange accepted "
+        f"{drill.new_at_exchange}, over {drill.watched:g} simulated seconds"
+    )

@@ -1,11 +1,11 @@
-@phase4 @pending
+@phase4
 Feature: Go-live readiness: backups restore, emergency procedures work, documents are complete
   Before go-live the operators must be able to restore the system from a backup, stop all trading at
   once, handle an exchange halt, and follow runbooks whose every command works. The go-live checklist
   is a file whose every item names the criteria that prove it.
-  (Pending: backup, emergency procedures, runbooks and the checklist are not built yet.)
+  (Pending: the scenarios tagged @pending, whose parts are not built yet; not run until they are.)
 
-  @criterion:P4-BACKUP-RECOVERY
+  @pending @criterion:P4-BACKUP-RECOVERY
   Scenario: A backup taken mid-session restores to a system that carries on trading
     Given a live simulated session in a normal market of 3 symbols with the production database
     When the database is backed up after 120 simulated seconds and then destroyed
@@ -13,7 +13,7 @@ Feature: Go-live readiness: backups restore, emergency procedures work, document
     Then the restored system's positions equal those at the backup plus the fills since
     And the system's orders, fills and positions reconcile exactly with the exchange
 
-  @criterion:P4-BACKUP-RECOVERY
+  @pending @criterion:P4-BACKUP-RECOVERY
   Scenario Outline: A <damage> backup is refused with a message saying so
     Given a backup of a session's database that is <damage>
     When the operator restores from it
@@ -33,14 +33,14 @@ Feature: Go-live readiness: backups restore, emergency procedures work, document
     Then the exchange shows no open order of the account within 1 simulated second
     And no new order of the account reaches the exchange while the kill switch is on
 
-  @criterion:P4-EMERGENCY
+  @pending @criterion:P4-EMERGENCY
   Scenario: An exchange halt is handled as the runbook says
     Given a live simulated session in a normal market of 3 symbols
     When the exchange halts the first symbol for 30 seconds
     Then the system sends no new order in the halted symbol while it is halted
     And it resumes trading the symbol once the exchange announces it trading again
 
-  @criterion:P4-DOCUMENTATION @criterion:DEL-DEPLOYMENT-GUIDE @criterion:DEL-OPERATIONS
+  @pending @criterion:P4-DOCUMENTATION @criterion:DEL-DEPLOYMENT-GUIDE @criterion:DEL-OPERATIONS
   Scenario Outline: The <document> exists with its required sections
     Then the <document> in docs/ has the sections <sections>
 
@@ -50,12 +50,12 @@ Feature: Go-live readiness: backups restore, emergency procedures work, document
       | operations runbook          | monitoring, maintenance, incident response, emergencies |
       | security compliance notes   | access control, secrets, audit log, broker sessions    |
 
-  @criterion:P4-DOCUMENTATION @criterion:DEL-DEPLOYMENT-GUIDE @criterion:DEL-OPERATIONS
+  @pending @criterion:P4-DOCUMENTATION @criterion:DEL-DEPLOYMENT-GUIDE @criterion:DEL-OPERATIONS
   Scenario: Every command quoted in the runbooks and the deployment guide runs
     When every command quoted in the documents in docs/ is run in a fresh simulated environment
     Then each of them succeeds
 
-  @criterion:P4-GOLIVE-CHECKLIST @criterion:OBJ-GOLIVE
+  @pending @criterion:P4-GOLIVE-CHECKLIST @criterion:OBJ-GOLIVE
   Scenario: Every go-live checklist item names the criteria that prove it, and each is proven
     Given the go-live checklist of the project
     Then every item names at least one criterion of the plan's register
