@@ -3,7 +3,7 @@ wall-clock timing of the market data system's own processing.
 
 - :class:`QuoteTape` keeps the most recent top-of-book quotes the exchange published, by symbol
   and sequence number, so a decision can be traced back to a quote the exchange really sent.
-- :class:`TopAudit` compares the market data system's top of book with the exchange's quote tape
+- :class:`TopAudit` compares the market data system's top of book with every quote it applies,
   all through the session, not only at its end.
 - :class:`CacheAudit` checks every quote the cache serves against the market data system's
   current book: a served quote whose prices differ from the book is counted as stale. It also
@@ -22,10 +22,8 @@ import math
 import statistics
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from time import perf_counter
-
-import simpy
 
 from venue.messages import MarketData, Quote
 
@@ -59,34 +57,40 @@ class QuoteTape:
 
 
 class TopAudit:
-    """Every ``every`` seconds, each symbol's top of book in the market data system (prices and sizes)
-    against the exchange's last published quote up to the sequence number the system has reached.
-    A symbol waiting for a snapshot is not compared: its book is known to be out of date."""
+    """After each quote the market data system applies, its top of book (prices and sizes) against
+    that quote, as the exchange published it. A symbol waiting for a snapshot is not compared: its
+    book is known to be out of date until the snapshot arrives."""
 
-    def __init__(self, env: simpy.Environment, market_data, tape: QuoteTape, every: float = 0.5) -> None:  # noqa: ANN001
+    def __init__(self, system) -> None:  # noqa: ANN001 - system.app.TradingSystem
         self.checks = 0
-        self.differences: list[str] = []
         self.count = 0
-        env.process(self._run(env, market_data, tape, every))
+        self.differences: list[str] = []
+        md = system.market_data
 
-    def _run(self, env: simpy.Environment, md, tape: QuoteTape, every: float) -> Generator:  # noqa: ANN001
-        while True:
-            yield env.timeout(every)
-            for symbol in md.symbols:
-                state, top = md.state(symbol), md.top(symbol)
-                if state is None or top is None or state.recovering:
-                    continue
-                found = tape.latest(symbol, state.seq)
-                if found is None:
-                    continue
-                self.checks += 1
-                seen = (top.bid, top.bid_qty, top.ask, top.ask_qty)
-                if seen != found[1]:
-                    self.count += 1
-                    if len(self.differences) < 5:
-                        self.differences.append(
-                            f"{symbol} at {env.now:g} s (seq {state.seq}): system {seen}, exchange {found[1]}"
-                        )
+        def wrap(process: Callable[[MarketData], None]) -> Callable[[MarketData], None]:
+            def checked(message: MarketData) -> None:
+                process(message)
+                if type(message) is Quote:
+                    self._check(md, message)
+
+            return checked
+
+        system.instrument_market_data(wrap)
+
+    def _check(self, md, quote: Quote) -> None:  # noqa: ANN001 - system.marketdata.MarketDataSystem
+        state = md.state(quote.symbol)
+        if state is None or state.recovering or state.seq != quote.seq:
+            return
+        self.checks += 1
+        top = md.top(quote.symbol)
+        seen = (top.bid, top.bid_qty, top.ask, top.ask_qty)
+        published = (quote.bid_price, quote.bid_qty, quote.ask_price, quote.ask_qty)
+        if seen != published:
+            self.count += 1
+            if len(self.differences) < 5:
+                self.differences.append(
+                    f"{quote.symbol} seq {quote.seq}: system {seen}, exchange {published}"
+                )
 
 
 class CacheAudit:

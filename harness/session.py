@@ -103,8 +103,9 @@ class TradingSession:
         self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
         self.tape = QuoteTape(self.market.exchange.feed)
         self.audit = CacheAudit(self.system)
-        self.top_audit = TopAudit(env, self.system.market_data, self.tape)
+        # Timing wraps the market data path first, so the top-of-book check outside it is not timed.
         self.md_timing = MarketDataTiming(self.system)
+        self.top_audit = TopAudit(self.system)
         self.watch = RecoveryWatch(self.market, self.probe, self.tap, ACCOUNT)
         self.health_sampler = HealthSampler(
             env,

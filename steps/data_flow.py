@@ -47,10 +47,8 @@ def top_all_through(context, least):
         "top-of-book checks that differed from the exchange",
         audit.count,
         "checks",
-        method="every 0.5 simulated s, each symbol's top of book in the market data system (prices and "
-        "sizes) against the exchange's last published quote up to the sequence number the system had "
-        "reached; a "
-        "symbol waiting for its snapshot is not compared",
+        method="after each quote the market data system applied, its top of book (prices and sizes) "
+        "against that quote as the exchange published it; a symbol waiting for its snapshot is not compared",
         samples=audit.checks,
         least=least,
         at_most=0,
