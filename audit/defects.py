@@ -30,11 +30,14 @@ from system.app import TradingSystem
 from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
 from system.component import Health, HealthState
+from system.database import OperationsDatabase
+from system.emergency import KillSwitch
 from system.errors import InvalidInput
 from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
 from system.marketdata import MarketDataSystem
 from system.monitoring import AdvancedMonitoringFramework
+from system.operator_api import OperatorAPI
 from system.orders import TradingExecutionEngine
 from system.perf import PerformanceAnalyzer
 from system.recovery import ErrorRecoverySystem
@@ -757,3 +760,59 @@ def _collects_once(p: Planter) -> None:
             framework.collect()
 
     p.wrap(AdvancedMonitoringFramework, "_tick", tick)
+
+
+# --- operations: the operator API, its audit log, the kill switch -------------------------------------
+
+
+@defect(
+    "signature-accepts-stale-timestamp",
+    "The operator API checks a request's signature but not its age: a request signed 10 minutes ago passes.",
+    "P3-ACCESS-CONTROL",
+)
+def _stale_accepted(p: Planter) -> None:
+    def fresh(_original, api, timestamp):  # noqa: ANN001, ANN202
+        return True
+
+    p.wrap(OperatorAPI, "fresh", fresh)
+
+
+@defect(
+    "viewer-can-trade",
+    "The operator API's role check lets a viewer send orders.",
+    "P3-ACCESS-CONTROL",
+)
+def _viewer_trades(p: Planter) -> None:
+    def allowed(original, api, role, action):  # noqa: ANN001, ANN202
+        return (role == "viewer" and action == "send an order") or original(api, role, action)
+
+    p.wrap(OperatorAPI, "allowed", allowed)
+
+
+@defect(
+    "refusal-not-audited",
+    "A refused operator request is answered but never written to the audit table.",
+    "P3-ACCESS-CONTROL",
+    "P3-SECURITY",
+)
+def _refusal_unaudited(p: Planter) -> None:
+    def audit(original, database, event):  # noqa: ANN001, ANN202
+        if event.outcome != "refused":
+            original(database, event)
+        else:
+            database.audit_rows += 1  # counted as written: the component's own count lies
+
+    p.wrap(OperationsDatabase, "audit", audit)
+
+
+@defect(
+    "kill-switch-leaves-open-orders",
+    "The kill switch refuses new orders but cancels nothing: open orders stay working at the exchange.",
+    "P4-EMERGENCY",
+)
+def _kill_leaves_orders(p: Planter) -> None:
+    def pull(_original, switch, reason):  # noqa: ANN001, ANN202
+        switch._risk.kill(reason)
+        return 0
+
+    p.wrap(KillSwitch, "pull", pull)
