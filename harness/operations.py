@@ -394,3 +394,69 @@ def kill_switch_drill(client: OperatorClient, role: str = "risk officer", watch:
     sent_after = [c for c, o in s.tap.orders.items() if c not in sent_before]
     new_at_exchange = [c for c in records.orders if c not in sent_before]
     return KillDrill(open_now, answer, cleared, len(sent_after), len(new_at_exchange), watch)
+
+
+# --- persistence --------------------------------------------------------------------------------------
+
+
+@dataclass
+class DatabaseCheck:
+    orders: int  # the account's orders in the exchange's records
+    fills: int  # ... and fills
+    missing_orders: list[str]  # at the exchange, not in the database (or differing there)
+    fill_differences: list[str]
+    positions_db: dict[str, int]
+    positions_exchange: dict[str, int]
+
+
+def database_against_exchange(session: TradingSession, path: str | Path) -> DatabaseCheck:
+    """The database file read from outside, set beside the exchange's records for the account."""
+    records = session.market.exchange.records(ACCOUNT)
+    rows = table_rows(path)
+    stored = {
+        r[0]: r for r in rows.get("orders", [])
+    }  # cl_ord_id, order_id, symbol, side, qty, price, status, cum
+    missing = []
+    for clid, order in records.orders.items():
+        row = stored.get(clid)
+        theirs = (order.order_id, order.status.value, order.cum_qty)
+        if row is None or (row[1], row[6], row[7]) != theirs:
+            missing.append(
+                f"{clid}: exchange {theirs}, database {None if row is None else (row[1], row[6], row[7])}"
+            )
+    ledger_fills = sorted((r[2], r[5], r[6]) for r in rows.get("fills", []))  # order_id, qty, price
+    exchange_fills = sorted((o, q, p) for o, _, q, p in records.fills())
+    fill_differences = []
+    if ledger_fills != exchange_fills:
+        only_db = len(set(ledger_fills) - set(exchange_fills))
+        only_exchange = len(set(exchange_fills) - set(ledger_fills))
+        fill_differences.append(
+            f"{len(exchange_fills)} fills at the exchange, {len(ledger_fills)} in the database; "
+            f"{only_exchange} only at the exchange, {only_db} only in the database"
+        )
+    positions_db = {s: p for s, p, _ in sorted(rows.get("positions", [])) if p}
+    return DatabaseCheck(
+        len(records.orders),
+        len(exchange_fills),
+        missing,
+        fill_differences,
+        positions_db,
+        records.positions(),
+    )
+
+
+def structured(lines: list[str]) -> list[str]:
+    """The log lines that are not a JSON object with a time, a level, a component and a message."""
+    bad = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            bad.append(line[:120])
+            continue
+        if not isinstance(record, dict) or not all(
+            isinstance(record.get(k), t)
+            for k, t in (("time", (int, float)), ("level", str), ("component", str), ("message", str))
+        ):
+            bad.append(line[:120])
+    return bad

@@ -13,8 +13,9 @@ from behave import given, register_type, then, when
 from parse import with_pattern
 
 from harness import operations as ops
-from harness.session import ACCOUNT
+from harness.session import ACCOUNT, SECRET
 from steps.session import trading
+from system.app import PERSIST_INTERVAL
 
 # --- configuration profiles -------------------------------------------------------------------------
 
@@ -362,3 +363,69 @@ def nothing_new(context):
         f"after the kill switch the system sent {drill.sent_after} new orders and the exchange accepted "
         f"{drill.new_at_exchange}, over {drill.watched:g} simulated seconds"
     )
+
+
+# --- persistence and logs -----------------------------------------------------------------------------
+
+
+@given("a live simulated session in a {profile:w} market of {count:d} symbols with the production database")
+def session_with_database(context, profile, count):
+    folder = Path(tempfile.mkdtemp(prefix="database-"))
+    context.add_cleanup(shutil.rmtree, folder, ignore_errors=True)
+    s = ops.operated_session(context.seed, folder, symbols=count, market=profile)
+    context.trading, context.database_file = s, folder / "allUSE.db"
+    context.add_cleanup(s.close)
+
+
+@when("the session trades for {seconds:Count} simulated seconds")
+def session_trades(context, seconds):
+    trading(context).run(float(seconds))
+
+
+@then("every order and fill in the exchange's records for the account is in the database")
+def database_complete(context):
+    s = trading(context)
+    s.settle()
+    s.run(2 * PERSIST_INTERVAL)  # the database writes on its own timer; no flush asked for
+    check = ops.database_against_exchange(s, context.database_file)
+    context.database_check = check
+    context.evidence.table(
+        "database against the exchange's records",
+        [
+            {
+                "orders at the exchange": check.orders,
+                "fills at the exchange": check.fills,
+                "orders missing or different in the database": len(check.missing_orders),
+                "fill differences": len(check.fill_differences),
+            }
+        ],
+    )
+    assert check.orders >= 20 and check.fills >= 5, (
+        f"only {check.orders} orders and {check.fills} fills at the exchange: too few to judge the database"
+    )
+    assert not check.missing_orders, f"{len(check.missing_orders)} orders: {check.missing_orders[:5]}"
+    assert not check.fill_differences, check.fill_differences[0]
+
+
+@then("the positions in the database equal those the exchange's fills imply")
+def database_positions(context):
+    check = context.database_check
+    assert check.positions_db == check.positions_exchange, (
+        f"positions {check.positions_db} in the database, {check.positions_exchange} by the exchange"
+    )
+
+
+@then("every log line is a JSON object with a time, a level, a component and a message")
+def log_structured(context):
+    s = trading(context)
+    lines = list(s.system.log.lines)
+    bad = ops.structured(lines)
+    context.evidence.table("log lines", [{"lines": len(lines), "not structured": len(bad)}])
+    assert len(lines) > s.system.settings.pool_size, f"only {len(lines)} log lines: too few to judge"
+    assert not bad, f"{len(bad)} log lines are not structured, e.g. {bad[0]}"
+
+
+@then("no log line contains a secret")
+def log_secret_free(context):
+    found = ops.leaks([SECRET], list(trading(context).system.log.lines))
+    assert not found, f"the venue secret appears in {len(found)} log lines, e.g. {found[0]}"

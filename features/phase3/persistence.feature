@@ -1,8 +1,7 @@
-@phase3 @pending
+@phase3
 Feature: Orders, fills, positions and audit events are kept in the database, with structured logs
   For production the system persists what it does, so that it can restart, be audited and be
   reconciled. Its logs are structured and carry no secrets.
-  (Pending: the production database and structured logging are not built yet; not run until they are.)
 
   @criterion:P3-DATABASE-LOGGING
   Scenario: The database holds every order and fill the exchange recorded for the account
