@@ -91,7 +91,7 @@ class TradingSystem:
             secret,
             clock,
             timer,
-            on_message=self.engine.on_message,
+            on_message=self._venue_message,
             on_ready=self._session_ready,
             size=s.pool_size,
             heartbeat_interval=s.heartbeat_interval,
@@ -104,7 +104,8 @@ class TradingSystem:
             s.ledger_path,
             clock,
             timer,
-            orders=self.engine.orders,
+            order=self.engine.order,
+            held=self.engine.held,
             positions=self.ledger.positions,
             interval=PERSIST_INTERVAL,
         )
@@ -202,6 +203,10 @@ class TradingSystem:
             self._feed = None
         self.orchestrator.stop()
         self.log.info("trading_system", "stopped")
+
+    def _venue_message(self, body: object) -> None:
+        self.engine.on_message(body)
+        self.database.touch(body)
 
     def _session_ready(self) -> None:
         self.log.info(

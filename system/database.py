@@ -4,9 +4,10 @@ API keys (fills are the ledger's own table in the same file), written through pa
 Migrations are applied in order at start, each in its own transaction, and recorded in
 ``schema_migrations``; a database whose recorded version is newer than this code knows is refused
 by name rather than used. Orders and positions are persisted every ``interval`` seconds of the
-injected clock (only those that changed since the last write) and once more at stop, so a crash
-loses at most one interval, which reconciliation with the exchange then recovers. Audit events are
-written at once, one transaction each: an operator's decision is never held back in memory.
+injected clock and once more at stop, so a crash loses at most one interval, which reconciliation
+with the exchange then recovers. Only the orders the venue reported on since the last write are
+written (:meth:`OperationsDatabase.touch`), so a write costs what changed, not the day's orders.
+Audit events are written at once, one transaction each: an operator's decision is never held back in memory.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class AuditEvent:
 
 
 class OperationsDatabase(Lifecycle):
-    """The database; see the module docstring. ``orders`` and ``positions`` are read on each write."""
+    """The database; see the module docstring. ``order`` finds the engine's record of a client id,
+    ``positions`` gives the ledger's positions."""
 
     name = "operations_database"
 
@@ -73,7 +75,8 @@ class OperationsDatabase(Lifecycle):
         path: str,
         clock: Clock,
         timer: Timer,
-        orders: Callable[[], dict[str, Any]],
+        order: Callable[[str], Any],
+        held: Callable[[], int],
         positions: Callable[[], dict[str, int]],
         interval: float = 1.0,
     ) -> None:
@@ -84,7 +87,9 @@ class OperationsDatabase(Lifecycle):
         self.path = path
         self._clock = clock
         self._timer = timer
-        self._orders = orders
+        self._order = order
+        self._held_reports = held
+        self._dirty: set[str] = set()  # client ids the venue reported on since the last write
         self._positions = positions
         self.interval = interval
         self._db: sqlite3.Connection | None = None
@@ -126,7 +131,8 @@ class OperationsDatabase(Lifecycle):
         db = self._require()
         now = self._clock.now()
         rows = []
-        for record in self._orders().values():
+        records = {id(r): r for r in map(self._order, self._dirty) if r is not None}
+        for record in records.values():
             row = (
                 record.first_cl_ord_id,
                 record.order_id,
@@ -139,6 +145,9 @@ class OperationsDatabase(Lifecycle):
             )
             if self._written.get(row[0], ())[:8] != row:
                 rows.append((*row, now))
+        # A report held back for an earlier one changes its order later: keep the ids until none is held.
+        if not self._held_reports():
+            self._dirty.clear()
         held = self._positions()
         changed = {s: p for s, p in held.items() if self._held.get(s) != p}
         changed.update({s: 0 for s in self._held if s not in held and self._held[s] != 0})
@@ -157,6 +166,12 @@ class OperationsDatabase(Lifecycle):
         self._held.update(changed)
         self.writes += len(rows) + len(changed)
         return len(rows) + len(changed)
+
+    def touch(self, report: object) -> None:
+        """The venue reported on an order (an execution report or a cancel reject): write it next time."""
+        cl_ord_id = getattr(report, "cl_ord_id", None)
+        if isinstance(cl_ord_id, str):
+            self._dirty.add(cl_ord_id)
 
     def audit(self, event: AuditEvent) -> None:
         """Write one operator decision, committed before this returns."""
