@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 import system.analytics
+import system.backup
 import system.ledger
 from system.app import TradingSystem
 from system.bus import DataFlowManager
@@ -816,3 +817,15 @@ def _kill_leaves_orders(p: Planter) -> None:
         return 0
 
     p.wrap(KillSwitch, "pull", pull)
+
+
+@defect(
+    "restore-accepts-missing-table",
+    "A backup's check skips the table list, so a backup missing the fills table is restored.",
+    "P4-BACKUP-RECOVERY",
+)
+def _restore_missing_table(p: Planter) -> None:
+    def check_tables(path, tables):  # noqa: ANN001, ANN202
+        return None
+
+    p.set(system.backup, "check_tables", check_tables)

@@ -9,6 +9,7 @@ the evidence of leaks is looked for in what an operator could read: log lines an
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import sqlite3
@@ -21,6 +22,7 @@ import yaml
 from harness.raw_session import RawSession
 from harness.session import ACCOUNT, SECRET, SessionSpec, TradingSession
 from simulator.world import Market, MarketConfig
+from system.backup import BackupError, backup, restore, write_manifest
 from system.errors import InvalidInput
 from system.operator_api import OperatorAPI, Response, sign
 from system.profiles import Profile, load_profile, profile_path
@@ -460,3 +462,62 @@ def structured(lines: list[str]) -> list[str]:
         ):
             bad.append(line[:120])
     return bad
+
+
+# --- backups ------------------------------------------------------------------------------------------
+
+DAMAGES = {  # damage -> the word the refusal must use for it
+    "truncated": "truncated",
+    "corrupted in its last page": "corrupted",
+    "missing the fills table": "missing the fills table",
+}
+
+
+def damaged_backup(session: TradingSession, folder: Path, damage: str) -> Path:
+    """An online backup of the session's database, then damaged as ``damage`` says."""
+    path = backup(session.system.settings.ledger_path, folder / "allUSE-backup.db")
+    size = path.stat().st_size
+    if damage == "truncated":
+        with path.open("r+b") as data:
+            data.truncate(size // 2)
+    elif damage == "corrupted in its last page":
+        with sqlite3.connect(path) as db:
+            page = db.execute("PRAGMA page_size").fetchone()[0]
+        db.close()
+        with path.open("r+b") as data:
+            data.seek(size - page + 8)
+            data.write(bytes(range(256)) * 4)  # a kilobyte of garbage, the size unchanged
+    elif damage == "missing the fills table":
+        with sqlite3.connect(path) as db:
+            db.execute("DROP TABLE fills")
+        db.close()
+        write_manifest(path)  # a backup taken of a database that had lost the table: its manifest agrees
+    else:
+        raise KeyError(f"no damage {damage!r} (known: {', '.join(DAMAGES)})")
+    return path
+
+
+def file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass
+class RestoreAttempt:
+    error: BackupError | None
+    digest_before: str
+    digest_after: str
+    rows_before: dict[str, list[tuple]]
+    rows_after: dict[str, list[tuple]]
+
+
+def operator_restore(session: TradingSession, backup_file: Path) -> RestoreAttempt:
+    """The operator's procedure: stop the system, restore its database from ``backup_file``."""
+    session.system.stop()
+    current = session.system.settings.ledger_path
+    digest, rows = file_digest(current), table_rows(current)
+    error = None
+    try:
+        restore(backup_file, current)
+    except BackupError as exc:
+        error = exc
+    return RestoreAttempt(error, digest, file_digest(current), rows, table_rows(current))

@@ -429,3 +429,44 @@ def log_structured(context):
 def log_secret_free(context):
     found = ops.leaks([SECRET], list(trading(context).system.log.lines))
     assert not found, f"the venue secret appears in {len(found)} log lines, e.g. {found[0]}"
+
+
+# --- backups ------------------------------------------------------------------------------------------
+
+
+@given("a backup of a session's database that is {damage}")
+def damaged_backup(context, damage):
+    folder = Path(tempfile.mkdtemp(prefix="backup-"))
+    context.add_cleanup(shutil.rmtree, folder, ignore_errors=True)
+    s = ops.operated_session(context.seed, folder)
+    context.trading = s
+    context.add_cleanup(s.close)
+    s.run(30.0)
+    context.damage = damage
+    context.backup_file = ops.damaged_backup(s, folder, damage)
+
+
+@when("the operator restores from it")
+def operator_restores(context):
+    context.restore = ops.operator_restore(trading(context), context.backup_file)
+
+
+@then("the restore is refused with a message naming the backup file and the damage")
+def restore_refused(context):
+    error = context.restore.error
+    assert error is not None, f"the backup that is {context.damage} was restored"
+    message = str(error)
+    context.evidence.table("refusal", [{"damage": context.damage, "message": message}])
+    assert str(context.backup_file) in message, f"the message does not name the backup file: {message}"
+    word = ops.DAMAGES[context.damage]
+    assert word in error.damage, f"the message does not say {word!r}: {message}"
+
+
+@then("the current database is unchanged")
+def database_unchanged(context):
+    attempt = context.restore
+    assert "fills" in attempt.rows_before and attempt.rows_before["orders"], (
+        "the database had nothing to lose"
+    )
+    assert attempt.digest_after == attempt.digest_before, "the current database file changed"
+    assert attempt.rows_after == attempt.rows_before, "the current database's rows changed"

@@ -13,7 +13,7 @@ Feature: Go-live readiness: backups restore, emergency procedures work, document
     Then the restored system's positions equal those at the backup plus the fills since
     And the system's orders, fills and positions reconcile exactly with the exchange
 
-  @pending @criterion:P4-BACKUP-RECOVERY
+  @criterion:P4-BACKUP-RECOVERY
   Scenario Outline: A <damage> backup is refused with a message saying so
     Given a backup of a session's database that is <damage>
     When the operator restores from it
