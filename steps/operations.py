@@ -188,6 +188,8 @@ OUTCOMES = {
     "allowed": (200, "ok"),
 }
 register_type(Outcome=with_pattern("|".join(re.escape(o) for o in OUTCOMES))(lambda text: text))
+# Only the actions built: a scenario about another (deploy) stays undefined, so it is "not run".
+register_type(Action=with_pattern("|".join(re.escape(a) for a in ops.ACTIONS))(lambda text: text))
 EFFECT_WAIT = 3.0  # simulated seconds given to a request's effect to show at the exchange
 
 
@@ -204,7 +206,7 @@ def operator_interface(context):
     context.audit_before = len(ops.audit_rows(context.database_file))
 
 
-@when("a {kind} asks to {action}")
+@when("a {kind} asks to {action:Action}")
 def operator_request(context, kind, action):
     client = context.operator
     context.request = (kind, action)
