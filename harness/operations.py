@@ -4,15 +4,24 @@ sessions, call its operator API, pull the kill switch; and the outside evidence 
 
 Secrets are handed to the system as a process environment would (a mapping of variable names), and
 the evidence of leaks is looked for in what an operator could read: log lines and report attachments.
+
+From the command line, a session configured from a profile serves its operator API on a loopback port
+(secrets from the environment; it prints the address, the key ids and how its clock reads)::
+
+    ALLUSE_VENUE_SECRET=... ALLUSE_OPERATOR_KEY=... python -m harness.operations serve --profile dev --port 0
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import hashlib
 import json
 import os
 import sqlite3
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +33,8 @@ from harness.session import ACCOUNT, SECRET, SessionSpec, TradingSession
 from simulator.world import Market, MarketConfig
 from system.backup import BackupError, backup, restore, write_manifest
 from system.errors import InvalidInput
-from system.operator_api import OperatorAPI, Response, sign
-from system.profiles import Profile, load_profile, profile_path
+from system.operator_api import OperatorAPI, Response, serve, sign
+from system.profiles import PROFILES, Profile, load_profile, profile_path
 from venue.messages import Logon, LogonAck
 
 OPERATOR_KEY = "operator-master-key-for-the-simulated-session"  # what the harness's environment holds
@@ -521,3 +530,68 @@ def operator_restore(session: TradingSession, backup_file: Path) -> RestoreAttem
     except BackupError as exc:
         error = exc
     return RestoreAttempt(error, digest, file_digest(current), rows, table_rows(current))
+
+
+# --- a session served from the command line -----------------------------------------------------------
+
+
+def serve_session(
+    name: str, seconds: float, port: int | None, speed: float, seed: int, symbols: int = 3
+) -> int:
+    """Run a simulated session configured from profile ``name`` (secrets from the process
+    environment) paced to the wall clock (``speed`` simulated seconds per wall second), with its
+    operator API on the profile's loopback host. Prints one JSON line saying where and how to sign:
+    the API's clock reads ``(wall seconds since epoch) x speed``."""
+    try:
+        profile, session = profile_session(name, seed, dict(os.environ), symbols=symbols)
+    except InvalidInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    system = session.system
+    api = OperatorAPI(
+        system, system.database, system.kill_switch, profile.operator_key.reveal(), session.clock, system.log
+    )
+    for role, key in ROLE_KEYS.items():
+        api.issue_key(key, API_ROLES[role])
+    lock = threading.Lock()
+    server = serve(api, profile.operator.host, profile.operator.port if port is None else port, lock)
+    epoch = time.time()  # the driver paces simulated time to the wall clock; the system never reads it
+    where = {
+        "operator_api": f"http://{profile.operator.host}:{server.server_address[1]}",
+        "keys": {API_ROLES[role]: key for role, key in ROLE_KEYS.items()},
+        "epoch": epoch,
+        "speed": speed,
+        "profile": profile.name,
+    }
+    print(json.dumps(where), flush=True)
+    try:
+        while session.now < seconds:
+            target = min(seconds, (time.time() - epoch) * speed)
+            if target > session.now:
+                with lock:
+                    session.run(target - session.now)
+            time.sleep(0.01)
+    finally:
+        server.shutdown()
+        server.server_close()
+        session.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.operations", description=serve_session.__doc__)
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("--profile", choices=PROFILES, default="dev")
+    parser.add_argument("--seconds", type=float, default=600.0, help="simulated seconds to run")
+    parser.add_argument("--port", type=int, default=None, help="default: the profile's; 0 picks a free one")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per wall second")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--symbols", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not (0 < args.speed <= 1000 and 0 < args.seconds <= 86_400):
+        parser.error("--speed must be in (0, 1000] and --seconds in (0, 86400]")
+    return serve_session(args.profile, args.seconds, args.port, args.speed, args.seed, args.symbols)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
