@@ -53,6 +53,7 @@ from venue.messages import (
     Logout,
     NewOrder,
     OrdType,
+    Phase,
     ReplaceOrder,
 )
 
@@ -829,3 +830,17 @@ def _restore_missing_table(p: Planter) -> None:
         return None
 
     p.set(system.backup, "check_tables", check_tables)
+
+
+@defect(
+    "halt-taken-for-trading",
+    "The market data system takes an exchange halt for continuous trading: the system trades through it.",
+    "P4-EMERGENCY",
+)
+def _halt_ignored(p: Planter) -> None:
+    def on_status(original, system_, message, now):  # noqa: ANN001, ANN202
+        if message.phase is Phase.HALTED:
+            message = dataclasses.replace(message, phase=Phase.CONTINUOUS)
+        original(system_, message, now)
+
+    p.wrap(MarketDataSystem, "_on_status", on_status)

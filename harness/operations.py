@@ -35,7 +35,7 @@ from system.backup import BackupError, backup, restore, write_manifest
 from system.errors import InvalidInput
 from system.operator_api import OperatorAPI, Response, serve, sign
 from system.profiles import PROFILES, Profile, load_profile, profile_path
-from venue.messages import Logon, LogonAck
+from venue.messages import Logon, LogonAck, RejectReason
 
 OPERATOR_KEY = "operator-master-key-for-the-simulated-session"  # what the harness's environment holds
 
@@ -595,3 +595,42 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- emergency: an exchange halt ----------------------------------------------------------------------
+
+
+@dataclass
+class HaltDrill:
+    symbol: str
+    halted_for: float
+    operator_order: int  # the answer to a trader's order in the halted symbol, sent mid-halt
+    shown_halted_sent: int  # new orders in the symbol sent after the feed had shown the system the halt
+    refused_halted: int  # the venue's market_halted refusals of the account's orders (sent before it knew)
+    sent_after_resume: int  # new orders in the symbol sent after the exchange resumed it
+    watched_after: float
+
+
+def halt_drill(session: TradingSession, seconds: float = 30.0, after: float = 60.0) -> HaltDrill:
+    """Halt the session's first symbol at the exchange for ``seconds`` (a trader asks the operator
+    API for an order in it half way through), resume it, watch ``after`` more seconds; judged by the
+    venue tap (what the system was shown, and what it sent)."""
+    symbol = session.market.symbols[0]
+    exchange = session.market.exchange
+    client = OperatorClient(session)
+    order = client.order_body()  # priced on the book before the halt
+    sent_before, violations_before = set(session.tap.orders), len(session.tap.violations)
+    exchange.halt(symbol, "exchange halt")
+    session.run(seconds / 2)
+    answer = client.call("trader", "POST", "/orders", order)
+    session.run(seconds / 2)
+    resumed_at = session.now
+    exchange.resume(symbol, "exchange halt over")
+    session.run(after)
+    new = {c: o for c, o in session.tap.orders.items() if c not in sent_before and o.symbol == symbol}
+    shown = [
+        v for v in session.tap.violations[violations_before:] if v.symbol == symbol and v.why == "halted"
+    ]
+    refused = sum(1 for o in new.values() if o.rejected is RejectReason.MARKET_HALTED)
+    resumed = sum(1 for o in new.values() if o.trigger > resumed_at)
+    return HaltDrill(symbol, seconds, answer.status, len(shown), refused, resumed, after)

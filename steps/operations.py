@@ -472,3 +472,39 @@ def database_unchanged(context):
     )
     assert attempt.digest_after == attempt.digest_before, "the current database file changed"
     assert attempt.rows_after == attempt.rows_before, "the current database's rows changed"
+
+
+@when("the exchange halts the first symbol for {seconds:Count} seconds")
+def exchange_halts(context, seconds):
+    context.halt = ops.halt_drill(trading(context), float(seconds))
+
+
+@then("the system sends no new order in the halted symbol while it is halted")
+def nothing_while_halted(context):
+    drill = context.halt
+    context.evidence.table(
+        "exchange halt",
+        [
+            {
+                "symbol": drill.symbol,
+                "halted (s)": drill.halted_for,
+                "operator order mid-halt answered": drill.operator_order,
+                "orders sent after the halt was shown": drill.shown_halted_sent,
+                "refused as halted (in flight before it was shown)": drill.refused_halted,
+                "orders sent after the resume": drill.sent_after_resume,
+                "watched after the resume (s)": drill.watched_after,
+            }
+        ],
+    )
+    assert drill.operator_order != 200, "a trader's order in the halted symbol was accepted by the system"
+    assert drill.shown_halted_sent == 0, (
+        f"{drill.shown_halted_sent} new orders in {drill.symbol} sent after the feed showed it halted"
+    )
+
+
+@then("it resumes trading the symbol once the exchange announces it trading again")
+def resumes(context):
+    drill = context.halt
+    assert drill.sent_after_resume > 0, (
+        f"no new order in {drill.symbol} in the {drill.watched_after:g} s after the exchange resumed it"
+    )

@@ -33,7 +33,7 @@ Feature: Go-live readiness: backups restore, emergency procedures work, document
     Then the exchange shows no open order of the account within 1 simulated second
     And no new order of the account reaches the exchange while the kill switch is on
 
-  @pending @criterion:P4-EMERGENCY
+  @criterion:P4-EMERGENCY
   Scenario: An exchange halt is handled as the runbook says
     Given a live simulated session in a normal market of 3 symbols
     When the exchange halts the first symbol for 30 seconds
