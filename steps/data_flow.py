@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from behave import then
 
+from steps.figures import require_none
 from steps.session import trading
 
 
@@ -43,14 +44,14 @@ def same_top(context):
 )
 def top_all_through(context, least):
     audit = trading(context).top_audit
-    fig = context.evidence.figure(
+    require_none(
+        context,
         "top-of-book checks that differed from the exchange",
         audit.count,
         "checks",
-        method="after each quote the market data system applied, its top of book (prices and sizes) "
-        "against that quote as the exchange published it; a symbol waiting for its snapshot is not compared",
-        samples=audit.checks,
-        least=least,
-        at_most=0,
+        "after each quote the market data system applied, its top of book (prices and sizes) against that "
+        "quote as the exchange published it; a symbol waiting for its snapshot is not compared",
+        audit.checks,
+        least,
+        audit.differences,
     )
-    assert fig.passed, f"{fig.verdict()}; e.g. {audit.differences}"

@@ -29,6 +29,15 @@ def judge(context, name: str, figure: Measured, bound: str, target: str, least: 
     context.evidence.require(fig)
 
 
+def require_none(
+    context, name: str, found: int, unit: str, method: str, samples: int, least: int, examples: list
+) -> None:
+    """Record that ``found`` things went wrong over ``samples`` observations, and require none (and
+    at least ``least`` observations)."""
+    fig = context.evidence.figure(name, found, unit, method=method, samples=samples, least=least, at_most=0)
+    assert fig.passed, f"{fig.verdict()}; e.g. {examples[:5]}"
+
+
 @then("the {measure} is {bound:Bound} {target}, over at least {least:Count} {of}")
 @then("its {measure} is {bound:Bound} {target}, over at least {least:Count} {of}")
 def figure_meets_target(context, measure, bound, target, least, of):

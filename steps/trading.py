@@ -8,6 +8,7 @@ import math
 from behave import then, when
 
 from harness.session import ACCOUNT
+from steps.figures import require_none
 from steps.session import trading
 
 
@@ -56,16 +57,16 @@ def amendments_reached(context, least):
 )
 def no_stale_quote(context, least):
     audit = trading(context).audit
-    fig = context.evidence.figure(
+    require_none(
+        context,
         "quotes served from the cache that differed from the book",
         audit.stale,
         "quotes",
-        method="every quote the cache served compared by the harness with the market data system's book",
-        samples=audit.served,
-        least=least,
-        at_most=0,
+        "every quote the cache served compared by the harness with the market data system's book",
+        audit.served,
+        least,
+        audit.examples,
     )
-    assert fig.passed, f"{fig.verdict()}; e.g. {audit.examples}"
 
 
 @then("the exchange accepted at least {least:Count} logons of the system's account and refused none")
