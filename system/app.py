@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from system.alerting import AlertingSystem
 from system.analytics import RealtimeAnalyticsEngine
 from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
@@ -142,6 +143,19 @@ class TradingSystem:
             decision_log=self.decisions.log,
         )
         self.analytics = RealtimeAnalyticsEngine(self.monitoring, clock, timer)
+        # The six alert rules read the monitoring framework; their responses act on the components.
+        self.alerting = AlertingSystem(
+            self.monitoring,
+            clock,
+            timer,
+            s.alerts,
+            risk=self.risk,
+            pause=self.decisions.stop,
+            resume=self.decisions.start,
+            reconnect=self._reconnect_pool,
+            resync=self._resync,
+            cancel_all=self.engine.cancel_all,
+        )
 
         self.orchestrator = ComponentOrchestrator(clock, timer, supervise_interval=s.supervise_interval)
         wiring: list[tuple[Component, tuple[str, ...]]] = [
@@ -173,8 +187,10 @@ class TradingSystem:
         # Monitoring reads every component, so it starts after them all and stops before them.
         self.orchestrator.register(self.monitoring, (self.health.name,))
         self.orchestrator.register(self.analytics, (self.monitoring.name,))
+        self.orchestrator.register(self.alerting, (self.monitoring.name,))
         self.health.watch(self.monitoring)
         self.health.watch(self.analytics)
+        self.health.watch(self.alerting)
 
     @property
     def components(self) -> list[Component]:
@@ -246,6 +262,11 @@ class TradingSystem:
             return False
 
         self.recovery.retry(until_recovered, **SNAPSHOT_RETRY)
+
+    def _reconnect_pool(self) -> None:
+        """Log every session of the pool on again now, without waiting out the reconnect backoff."""
+        self.optimizer.stop()
+        self.optimizer.start()
 
     def _request_snapshot(self, symbol: str) -> None:
         if self._feed is not None:

@@ -15,6 +15,8 @@ simulator") come from measurements on the 2-core development machine, three symb
   system was 64% busy deciding on every update (cache hit rate 98.3%), 31% at 0.5 ms (91.0%) and 26%
   at 2 ms (78.8%); at light load 2 ms cost the hit rate 2 points (97.9% to 96.0%).
 - ``account``: 1 to 64 letters, digits, ``_``, ``.`` or ``-``; an empty one never logs on.
+- ``alerts``: the Alerting System's thresholds and hold times (:class:`AlertSettings`, ranges there);
+  an unknown key or a value out of range is refused as ``alerts.<key>``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,40 @@ from userfiles.reading import InputError, parse_yaml, read_yaml
 from userfiles.schema import Flag, Number, Text, Whole, checked, validate
 
 Interval = Annotated[Number, Field(ge=0.01, le=3_600)]  # seconds
+Hold = Annotated[Number, Field(ge=0, le=3_600)]  # seconds a condition must last before its alert fires
+
+
+@checked
+@dataclass(frozen=True)
+class AlertSettings:
+    """Thresholds and ``for:`` hold times of the six alert rules (system/alerting.py), in the manner of
+    Prometheus alerting rules. Windows and holds are seconds of the injected clock."""
+
+    interval: Interval = 1.0  # seconds between evaluations
+    window: Annotated[Number, Field(ge=1, le=3_600)] = 10.0  # the window of rates and the latency p99
+    order_latency_p99_ms: Annotated[Number, Field(ge=0.1, le=60_000)] = 50.0
+    order_latency_for: Hold = 3.0
+    latency_min_samples: Annotated[Whole, Field(ge=1, le=100_000)] = 5  # fewer in the window: no data
+    error_rate_pct: Annotated[Number, Field(ge=0.1, le=100)] = 20.0
+    error_rate_for: Hold = 2.0
+    error_rate_min_orders: Annotated[Whole, Field(ge=1, le=100_000)] = 5
+    market_data_stale_s: Annotated[Number, Field(ge=0.1, le=3_600)] = 5.0
+    market_data_stale_for: Hold = 2.0
+    venue_min_sessions: Annotated[Whole, Field(ge=1, le=100)] = 1
+    venue_disconnect_for: Hold = 2.0
+    risk_limit_use_pct: Annotated[Number, Field(ge=1, le=100)] = 80.0
+    risk_limit_use_for: Hold = 0.0
+    market_data_lag_ms: Annotated[Number, Field(ge=0.1, le=60_000)] = 50.0
+    market_data_lag_for: Hold = 2.0
+    throttle_orders_per_second: Annotated[Whole, Field(ge=1, le=100_000)] = 2  # while throttled
+
+
+def alert_settings(data: Any, where: str = "settings") -> AlertSettings:
+    """The ``alerts`` section checked whole; a bad value is refused naming ``alerts.<key>``."""
+    try:
+        return validate(AlertSettings, {} if data is None else data, where)
+    except InputError as exc:
+        raise InvalidInput(exc.where, f"alerts.{exc.key}" if exc.key else "alerts", exc.reason) from None
 
 
 @checked
@@ -55,6 +91,7 @@ class SystemSettings:
     strategy: Annotated[Text, Field(min_length=1, max_length=64)] = "mean_reversion"
     strategy_params: dict[str, Any] = field(default_factory=dict)  # checked by the strategy's own params
     risk: dict[str, Any] = field(default_factory=dict)  # checked by system.risk
+    alerts: dict[str, Any] = field(default_factory=dict)  # checked by alert_settings
 
 
 def _type_ok(value: Any, hint: Any) -> bool:
@@ -105,6 +142,8 @@ def load_settings(source: str | Path | dict | None = None) -> SystemSettings:
             raise InputError(
                 "settings", "", f"expected a file path, YAML text or a mapping, got {type(source).__name__}"
             )
-        return validate(SystemSettings, {} if data is None else data, where)
+        settings = validate(SystemSettings, {} if data is None else data, where)
+        alert_settings(settings.alerts, where)
+        return settings
     except InputError as exc:
         raise InvalidInput(exc.where, exc.key or "<root>", exc.reason) from None
