@@ -844,3 +844,16 @@ def _halt_ignored(p: Planter) -> None:
         original(system_, message, now)
 
     p.wrap(MarketDataSystem, "_on_status", on_status)
+
+
+@defect(
+    "restart-ignores-venue-replay",
+    "A system started on a restored database does not rebuild its orders from the venue's replay: "
+    "the orders it cannot match are lost to it and its first new ids collide with old ones.",
+    "P4-BACKUP-RECOVERY",
+)
+def _restart_no_replay(p: Planter) -> None:
+    def recover_from_venue(_original, engine):  # noqa: ANN001, ANN202
+        return None
+
+    p.wrap(TradingExecutionEngine, "recover_from_venue", recover_from_venue)

@@ -28,14 +28,16 @@ from typing import Any
 
 import yaml
 
+from harness.clock import SimTimer
 from harness.raw_session import RawSession
 from harness.session import ACCOUNT, SECRET, SessionSpec, TradingSession
 from simulator.world import Market, MarketConfig
+from system.app import TradingSystem
 from system.backup import BackupError, backup, restore, write_manifest
 from system.errors import InvalidInput
 from system.operator_api import OperatorAPI, Response, serve, sign
 from system.profiles import PROFILES, Profile, load_profile, profile_path
-from venue.messages import Logon, LogonAck, RejectReason
+from venue.messages import Logon, LogonAck, RejectReason, Side
 
 OPERATOR_KEY = "operator-master-key-for-the-simulated-session"  # what the harness's environment holds
 
@@ -634,3 +636,63 @@ def halt_drill(session: TradingSession, seconds: float = 30.0, after: float = 60
     refused = sum(1 for o in new.values() if o.rejected is RejectReason.MARKET_HALTED)
     resumed = sum(1 for o in new.values() if o.trigger > resumed_at)
     return HaltDrill(symbol, seconds, answer.status, len(shown), refused, resumed, after)
+
+
+# --- backup, destruction and restore mid-session ------------------------------------------------------
+
+
+def ledger_positions(path: str | Path) -> tuple[dict[str, int], set[str]]:
+    """Positions from a database file's fills table, and the fill ids it holds."""
+    held: dict[str, int] = {}
+    with sqlite3.connect(path) as db:
+        fills = db.execute("SELECT fill_id, symbol, side, qty FROM fills").fetchall()
+    db.close()
+    for _, symbol, side, qty in fills:
+        held[symbol] = held.get(symbol, 0) + Side(side).sign * qty
+    return {s: q for s, q in sorted(held.items()) if q}, {f[0] for f in fills}
+
+
+def backup_and_destroy(session: TradingSession, folder: Path, then: float = 10.0) -> tuple[Path, int]:
+    """Back the session's database up online, let the system trade ``then`` seconds more, then
+    destroy it: the system stops and its database file is deleted. Returns the backup and the
+    number of the account's fills at the exchange when the system was destroyed."""
+    database = session.system.settings.ledger_path
+    copy = backup(database, folder / "allUSE-backup.db")
+    session.run(then)
+    session.system.stop()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    return copy, len(session.market.exchange.records(ACCOUNT).fills())
+
+
+def restore_and_restart(session: TradingSession, copy: Path) -> TradingSystem:
+    """The operator's recovery: restore the database from ``copy``, start a fresh system on it that
+    rebuilds its orders from the venue, and put it in the session in place of the destroyed one."""
+    settings = session.system.settings
+    restore(copy, settings.ledger_path)
+    tap = session.tap
+
+    def run_timer(callback: Any) -> None:
+        tap.started()
+        callback()
+
+    timer = SimTimer(session.market.env, wrap=run_timer)
+    system = TradingSystem(tap, session.clock, timer, session.market.symbols, session.spec.secret, settings)
+    system.engine.recover_from_venue()
+    system.start()
+    session.system = system
+    return system
+
+
+def fills_since(session: TradingSession, known: set[str]) -> tuple[dict[str, int], int]:
+    """Position change per symbol from the account's fills at the exchange whose id is not in ``known``
+    (ids as the system writes them: venue order id and exec_seq)."""
+    records = session.market.exchange.records(ACCOUNT)
+    change: dict[str, int] = {}
+    count = 0
+    for order in records.orders.values():
+        for seq, qty, _ in order.fills:
+            if f"{order.order_id}:{seq}" not in known:
+                change[order.symbol] = change.get(order.symbol, 0) + order.side.sign * qty
+                count += 1
+    return change, count

@@ -131,6 +131,8 @@ class TradingExecutionEngine(Lifecycle):
         self.resends = 0
         self.unmatched = 0
         self.cancel_rejects = 0
+        self._recovering = False  # rebuilding the orders from the venue's replay (recover_from_venue)
+        self.adopted = 0  # orders rebuilt from the venue's replay
 
     # --- queries ----------------------------------------------------------------------------------
 
@@ -187,6 +189,19 @@ class TradingExecutionEngine(Lifecycle):
                     sent += 1
         return sent
 
+    def recover_from_venue(self) -> None:
+        """Rebuild the orders from the venue instead of starting with none (a restart on a restored
+        database, whose orders table may be behind the venue). Call before the first logon: sessions
+        then resume from exec_seq 0, so the venue replays every report of the account before its
+        LogonAck. Until that first session is ready, a report of an order the engine does not know
+        adopts it, and no new order or amendment is sent, so no new client id can collide with one a
+        previous incarnation used (the id counter continues after the highest id replayed)."""
+        self._recovering = True
+
+    @property
+    def recovering(self) -> bool:
+        return self._recovering
+
     def _place(self, intent: Place) -> str | None:
         require_text(INTENT, "symbol", intent.symbol)
         require_side(INTENT, "side", intent.side)
@@ -195,7 +210,7 @@ class TradingExecutionEngine(Lifecycle):
             require_positive_int(INTENT, "price", intent.price)
         if not isinstance(intent.tif, TimeInForce):
             raise InvalidInput("order intent", "tif", f"not a TimeInForce: {intent.tif!r}")
-        if self._risk_refuses(intent.symbol, intent.side, intent.qty, intent.price):
+        if self._recovering or self._risk_refuses(intent.symbol, intent.side, intent.qty, intent.price):
             return None
         cl_ord_id = self._new_id()
         record = OrderRecord(
@@ -232,7 +247,7 @@ class TradingExecutionEngine(Lifecycle):
         require_positive_int(INTENT, "qty", intent.qty)
         if intent.price is not None:
             require_positive_int(INTENT, "price", intent.price)
-        if record.pending:
+        if record.pending or self._recovering:
             return None
         price = record.price if intent.price is None else intent.price
         # An amended order is a new commitment at its new size and price: the same limits apply.
@@ -295,6 +310,7 @@ class TradingExecutionEngine(Lifecycle):
 
     def on_session_ready(self) -> None:
         """A session is up: send again every request that may have been lost with an old one."""
+        self._recovering = False  # the venue's replay came before the session's LogonAck
         for record in list(self._orders.values()):
             if not record.pending or record.last_message is None or record.pending_id is None:
                 continue
@@ -343,6 +359,10 @@ class TradingExecutionEngine(Lifecycle):
         record = self._find(r.cl_ord_id, r.orig_cl_ord_id)
         if record is None and r.order_id:
             record = self._by_order_id.get(r.order_id)
+        if self._recovering:
+            self._continue_ids(r.cl_ord_id, r.orig_cl_ord_id)
+            if record is None:
+                record = self._adopt(r)
         if record is None:
             self.unmatched += 1
             self.errors += 1
@@ -440,6 +460,32 @@ class TradingExecutionEngine(Lifecycle):
         if c.reason is RejectReason.UNKNOWN_ORDER and not record.live:
             return  # too late: the order was already done
         self.cancel_rejects += 1
+
+    def _adopt(self, r: ExecutionReport) -> OrderRecord:
+        """An order known from the venue's replay only: its first report is its entry."""
+        record = OrderRecord(
+            cl_ord_id=r.cl_ord_id,
+            first_cl_ord_id=r.cl_ord_id,
+            symbol=r.symbol,
+            side=r.side,
+            qty=r.order_qty,
+            price=r.price,
+            leaves_qty=r.order_qty,
+            sent_at=self._clock.now(),
+            pending=None,
+            answered=True,  # not a latency sample: the engine did not send it
+        )
+        self._orders[r.cl_ord_id] = record
+        self._by_id[r.cl_ord_id] = record
+        self._open.setdefault(r.symbol, {})[r.cl_ord_id] = record
+        self.adopted += 1
+        return record
+
+    def _continue_ids(self, *ids: str | None) -> None:
+        prefix = f"{self._prefix}-"
+        for cl_ord_id in ids:
+            if cl_ord_id and cl_ord_id.startswith(prefix) and cl_ord_id[len(prefix) :].isdigit():
+                self._next_id = max(self._next_id, int(cl_ord_id[len(prefix) :]))
 
     def _answered(self, record: OrderRecord) -> None:
         if not record.answered:
