@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import random
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -857,3 +858,18 @@ def _restart_no_replay(p: Planter) -> None:
         return None
 
     p.wrap(TradingExecutionEngine, "recover_from_venue", recover_from_venue)
+
+
+@defect(
+    "restore-skips-audit-table",
+    "The restore copies every table but the audit events: the operators' history is lost.",
+    "P4-BACKUP-RECOVERY",
+)
+def _restore_skips_table(p: Planter) -> None:
+    def restore(original, path, target):  # noqa: ANN001, ANN202
+        original(path, target)
+        with sqlite3.connect(target) as db:
+            db.execute("DELETE FROM audit_events")
+        db.close()
+
+    p.wrap(system.backup, "restore", restore)

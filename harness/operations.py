@@ -32,8 +32,9 @@ from harness.clock import SimTimer
 from harness.raw_session import RawSession
 from harness.session import ACCOUNT, SECRET, SessionSpec, TradingSession
 from simulator.world import Market, MarketConfig
+from system import backup as backups
 from system.app import TradingSystem
-from system.backup import BackupError, backup, restore, write_manifest
+from system.backup import BackupError, backup, write_manifest
 from system.errors import InvalidInput
 from system.operator_api import OperatorAPI, Response, serve, sign
 from system.profiles import PROFILES, Profile, load_profile, profile_path
@@ -528,7 +529,7 @@ def operator_restore(session: TradingSession, backup_file: Path) -> RestoreAttem
     digest, rows = file_digest(current), table_rows(current)
     error = None
     try:
-        restore(backup_file, current)
+        backups.restore(backup_file, current)
     except BackupError as exc:
         error = exc
     return RestoreAttempt(error, digest, file_digest(current), rows, table_rows(current))
@@ -669,7 +670,7 @@ def restore_and_restart(session: TradingSession, copy: Path) -> TradingSystem:
     """The operator's recovery: restore the database from ``copy``, start a fresh system on it that
     rebuilds its orders from the venue, and put it in the session in place of the destroyed one."""
     settings = session.system.settings
-    restore(copy, settings.ledger_path)
+    backups.restore(copy, settings.ledger_path)
     tap = session.tap
 
     def run_timer(callback: Any) -> None:
@@ -696,3 +697,16 @@ def fills_since(session: TradingSession, known: set[str]) -> tuple[dict[str, int
                 change[order.symbol] = change.get(order.symbol, 0) + order.side.sign * qty
                 count += 1
     return change, count
+
+
+def lost_in_restore(copy: Path, current: str | Path) -> dict[str, int]:
+    """Rows of the backup's append-only tables that the current database lacks, per table: fills by
+    their id, audit events and API keys whole (what the venue cannot give back)."""
+    theirs, ours = table_rows(copy), table_rows(current)
+    lost = {}
+    fill_ids = {row[1] for row in ours.get("fills", [])}
+    lost["fills"] = sum(1 for row in theirs.get("fills", []) if row[1] not in fill_ids)
+    for table in ("audit_events", "api_keys"):
+        kept = set(ours.get(table, []))
+        lost[table] = sum(1 for row in theirs.get(table, []) if row not in kept)
+    return lost

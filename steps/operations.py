@@ -514,6 +514,7 @@ def resumes(context):
 def backed_up_and_destroyed(context, seconds):
     s = trading(context)
     s.run(float(seconds))
+    ops.OperatorClient(s).call("viewer", "GET", "/status")  # an audit row and API keys to carry over
     copy, fills_at_crash = ops.backup_and_destroy(s, context.database_file.parent)
     context.backup_copy = copy
     context.backup_positions, context.backup_fill_ids = ops.ledger_positions(copy)
@@ -561,3 +562,5 @@ def restored_positions(context):
     assert held == expected, (
         f"the restored system holds {held}, the backup plus the fills since make {expected}"
     )
+    lost = ops.lost_in_restore(context.backup_copy, s.system.settings.ledger_path)
+    assert not any(lost.values()), f"rows of the backup missing from the restored database: {lost}"
