@@ -765,6 +765,42 @@ def _collects_once(p: Planter) -> None:
     p.wrap(AdvancedMonitoringFramework, "_tick", tick)
 
 
+@defect(
+    "dashboard-chart-from-constants",
+    "The performance dashboard draws its latency chart from a fixed series, not the session's orders: "
+    "every session shows the same flat 2.5 ms.",
+    "BASE-DASHBOARD",
+)
+def _dashboard_constants(p: Planter) -> None:
+    from harness import dashboard  # the dashboard is the harness's; imported only when planted
+
+    def latency_chart(answered):  # noqa: ANN001, ANN202
+        xs = [5.0 * i for i in range(1, 61)]
+        line = dashboard.Line("each order", xs, [2.5] * len(xs))
+        return dashboard.Chart(
+            dashboard.CHARTS[0], "decision to acknowledgement (ms)", [line], "venue tap", 60
+        )
+
+    p.set(dashboard, "_latency_chart", latency_chart)
+
+
+@defect(
+    "health-check-never-notices",
+    "The Health Check System keeps the first state it read of each component and only counts its later "
+    "polls: a component that goes unhealthy is never reported.",
+    "P3-HEALTH-CHECKS",
+)
+def _never_notices(p: Planter) -> None:
+    def poll(original, checks):  # noqa: ANN001, ANN202
+        if not checks._current:
+            return original(checks)
+        checks.polls += 1
+        checks.last_poll_at = checks._clock.now()
+        return None
+
+    p.wrap(HealthCheckSystem, "poll", poll)
+
+
 # --- operations: the operator API, its audit log, the kill switch -------------------------------------
 
 
