@@ -234,9 +234,7 @@ class TradingExecutionEngine(Lifecycle):
             intent.price,
             intent.tif,
         )
-        self._orders[cl_ord_id] = record
-        self._by_id[cl_ord_id] = record
-        self._open.setdefault(intent.symbol, {})[cl_ord_id] = record
+        self._track(record)
         self.placed += 1
         # Not sent now means sent on the next on_session_ready: the order stays pending_new.
         self._send(record.last_message)
@@ -475,11 +473,15 @@ class TradingExecutionEngine(Lifecycle):
             pending=None,
             answered=True,  # not a latency sample: the engine did not send it
         )
-        self._orders[r.cl_ord_id] = record
-        self._by_id[r.cl_ord_id] = record
-        self._open.setdefault(r.symbol, {})[r.cl_ord_id] = record
+        self._track(record)
         self.adopted += 1
         return record
+
+    def _track(self, record: OrderRecord) -> None:
+        """Index a new order by its first client id, as live until its reports say otherwise."""
+        self._orders[record.first_cl_ord_id] = record
+        self._by_id[record.first_cl_ord_id] = record
+        self._open.setdefault(record.symbol, {})[record.first_cl_ord_id] = record
 
     def _continue_ids(self, *ids: str | None) -> None:
         prefix = f"{self._prefix}-"

@@ -7,24 +7,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
+from fakes import FakeClock, FakeTimer
+
 from system.database import AuditEvent, OperationsDatabase
 from venue.messages import Side
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.calls: list = []
-
-    def call_later(self, delay, callback):  # noqa: ANN001, ANN201
-        self.calls.append(callback)
 
 
 @dataclass
@@ -51,10 +37,11 @@ class Engine:
 
 
 def database(path, engine: Engine, positions: dict) -> OperationsDatabase:  # noqa: ANN001
+    clock = FakeClock()
     return OperationsDatabase(
         str(path),
-        Clock(),
-        Timer(),
+        clock,
+        FakeTimer(clock),
         order=engine.orders.get,
         held=lambda: engine.held,
         positions=lambda: positions,
