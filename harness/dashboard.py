@@ -7,9 +7,8 @@ Every chart is drawn from what was measured, never from constants:
   recorder riding the session's simulated clock (P&L and positions, orders and fills, market data
   processed, the cache's hits and misses, every component's health);
 - the harness's outside observations: the venue tap (decision-to-acknowledgement latency, orders
-  sent, market data delivered), the Health Check System's transition history and the faults the
-  simulator injected (the alert timeline: the system has no alerting component yet, so the timeline
-  shows what an operator would be alerted by, health turning bad and the faults behind it).
+  sent, market data delivered) and the faults the simulator injected;
+- the Alerting System's events, beside those faults on the alert timeline.
 
 :func:`check` sets each chart beside the sources it claims to show, read again at the end, so a
 chart whose data came from anywhere else is caught.
@@ -257,19 +256,20 @@ def _pnl_chart(samples: list[dict]) -> Chart:
 
 
 def _alert_chart(session: TradingSession, start: float, end: float) -> Chart:
-    """One row per component that left HEALTHY and per injected fault kind: a point where it went bad
-    (or the fault began), a line while it lasted."""
+    """One row per alert rule and state (pending, firing) and per injected fault kind: a mark where
+    it began, a bar while it lasted (to the alert's next event, or the fault's end)."""
     spans: dict[str, list[tuple[float, float]]] = {}
-    bad_since: dict[str, float] = {}
-    for t in session.system.health.history():
-        if not start <= t.time <= end:
+    opened: dict[str, tuple[str, float]] = {}  # rule -> (state, since)
+    for event in session.system.alerting.history():
+        if not start <= event.time <= end:
             continue
-        if t.state.value != "healthy":
-            bad_since.setdefault(t.component, t.time)
-        elif t.component in bad_since:
-            spans.setdefault(t.component, []).append((bad_since.pop(t.component), t.time))
-    for component, since in bad_since.items():
-        spans.setdefault(component, []).append((since, end))
+        if event.rule in opened:
+            state, since = opened.pop(event.rule)
+            spans.setdefault(f"{event.rule}: {state}", []).append((since, event.time))
+        if event.state in ("pending", "firing"):
+            opened[event.rule] = (event.state, event.time)
+    for rule, (state, since) in opened.items():
+        spans.setdefault(f"{rule}: {state}", []).append((since, end))
     for fault in session.market.injector.injected:
         if start <= fault.start <= end:
             spans.setdefault(f"fault: {fault.kind}", []).append((fault.start, max(fault.end, fault.start)))
@@ -279,8 +279,8 @@ def _alert_chart(session: TradingSession, start: float, end: float) -> Chart:
         CHARTS[4],
         "",
         lines,
-        "the Health Check System's transitions away from healthy and back, and the simulator's injected "
-        "faults (no alerting system yet)",
+        "the Alerting System's events (pending and firing until the next event) and the simulator's "
+        "injected faults",
         sum(len(v) for v in spans.values()),
         rows=rows,
     )
@@ -332,7 +332,10 @@ def _draw(chart: Chart, path: Path, start: float, end: float) -> None:
         if chart.title == CHARTS[4]:
             for i, line in enumerate(chart.lines):
                 for a, b in zip(line.xs, line.ys, strict=True):
-                    ax.plot([a, b], [i, i], linewidth=6, solid_capstyle="butt", color="tab:red")
+                    colour = "tab:orange" if line.label.endswith("pending") else "tab:red"
+                    if line.label.startswith("fault:"):
+                        colour = "tab:purple"
+                    ax.plot([a, b], [i, i], linewidth=6, solid_capstyle="butt", color=colour)
                     ax.plot([a], [i], marker="v", color="black")
             ax.set_yticks(range(len(chart.rows)), chart.rows)
             ax.set_ylim(-1, max(1, len(chart.rows)))
@@ -340,7 +343,7 @@ def _draw(chart: Chart, path: Path, start: float, end: float) -> None:
                 ax.text(
                     0.5,
                     0.5,
-                    "no component left healthy and no fault injected",
+                    "no alert and no fault",
                     ha="center",
                     transform=ax.transAxes,
                 )
@@ -530,9 +533,13 @@ def check(dashboard: Dashboard, recorder: Recorder) -> list[dict]:
     )
     row(
         CHARTS[4],
-        "episodes of ill health and injected faults",
+        "alerts gone pending or firing, and injected faults",
         charts[CHARTS[4]].samples,
-        _episodes(session, start, end)
+        sum(
+            1
+            for e in session.system.alerting.history()
+            if start <= e.time <= end and e.state in ("pending", "firing")
+        )
         + sum(1 for f in session.market.injector.injected if start <= f.start <= end),
     )
     md = charts[CHARTS[5]]
@@ -561,15 +568,3 @@ def check(dashboard: Dashboard, recorder: Recorder) -> list[dict]:
 def _metric(monitoring, component: str, metric: str) -> float:  # noqa: ANN001 - the framework
     value = monitoring.value("allu_component_metric", component=component, metric=metric)
     return 0.0 if value is None else value
-
-
-def _episodes(session: TradingSession, start: float, end: float) -> int:
-    """Transitions of a component from healthy (or not yet polled) to anything else, in [start, end]."""
-    before: dict[str, str] = {}
-    count = 0
-    for t in session.system.health.history():
-        state = t.state.value
-        if start <= t.time <= end and state != "healthy" and before.get(t.component, "healthy") == "healthy":
-            count += 1
-        before[t.component] = state
-    return count

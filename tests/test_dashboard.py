@@ -27,7 +27,7 @@ def calm() -> dashboard.Recorder:
 
 @pytest.fixture(scope="module")
 def faulted() -> dashboard.Recorder:
-    return _recorded(12, [{"at": 20, "fault": "stale_feed", "duration": 5}])
+    return _recorded(12, [{"at": 20, "fault": "stale_feed", "duration": 10}])
 
 
 def _chart(board: dashboard.Dashboard, title: str) -> dashboard.Chart:
@@ -52,8 +52,8 @@ def test_the_charts_data_changes_with_the_session(calm, faulted):
         assert _chart(one, title).lines[0].ys != _chart(two, title).lines[0].ys, title
     assert _chart(one, "alerts over time").rows == []
     alerts = _chart(two, "alerts over time")
-    assert "fault: stale_feed" in alerts.rows and "market_data_system" in alerts.rows
-    # The feed withheld from 20 s to 25 s shows as silence: no message in the seconds 21, 22 and 23.
+    assert "fault: stale_feed" in alerts.rows and "market_data_staleness: firing" in alerts.rows
+    # The feed withheld from 20 s to 30 s shows as silence: no message in the seconds 21, 22 and 23.
     rate = _chart(two, "market data rate and cache hit rate").lines[0]
     assert [y for x, y in zip(rate.xs, rate.ys, strict=True) if 21 <= x <= 24] == [0.0] * 3
 

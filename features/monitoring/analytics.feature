@@ -34,7 +34,7 @@ Feature: The Real-time Analytics Engine grades a session, and the Performance Da
     Given a live simulated session in a normal market of 3 symbols with monitoring on
     And this fault plan:
       | at  | fault      | duration |
-      | 120 | stale_feed | 5        |
+      | 120 | stale_feed | 10       |
     When the performance dashboard records the session for 300 simulated seconds
     Then it holds these 7 charts, each showing what the session measured:
       | chart                                 |
