@@ -7,8 +7,8 @@ automation fails (RISK-MANUAL-MONITORING).
 It reads only what the Advanced Monitoring Framework exports (the Prometheus text page, parsed by
 prometheus_client's parser, or the JSON snapshot) and prints: per symbol the orders, fills, refusals,
 market data messages and rate, position and P&L; per latency path the count and the bucket bound
-under which half and 99% of the latencies fall; every component's health; and every alert series
-the export holds (none until an alerting system exports one). A page that cannot be fetched or a
+under which half and 99% of the latencies fall; every component's health; and the alerts pending
+or firing, from the Alerting System's rule states in the export. A page that cannot be fetched or a
 file that is not a snapshot stops it with exit 2 and a message naming the source and the reason.
 """
 
@@ -24,11 +24,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.monitoring import Samples, parse, snapshot_samples
+from harness.session import TradingSession
+from system.alerting import STATE_CODES, AlertingSystem, AlertState
 from system.monitoring import HEALTH_CODES, PREFIX, AdvancedMonitoringFramework
 
 ROOT = Path(__file__).resolve().parent.parent
 
 STATES = {code: state.value for state, code in HEALTH_CODES.items()}
+ALERT_STATES = {code: state.value for state, code in STATE_CODES.items()}
 # Columns of the per-symbol table: heading, sample name.
 COLUMNS = (
     ("orders", f"{PREFIX}_orders_total"),
@@ -127,18 +130,21 @@ def render(samples: Samples, source: str, time: float | None = None) -> str:
     for (name, labels), value in sorted(samples.items()):
         if name == f"{PREFIX}_component_health":
             lines.append(f"  {dict(labels)['component']:<32}{STATES.get(value, value)}")
-    alerts = sorted(
-        (n, labels, v)
-        for (n, labels), v in samples.items()
-        if n != f"{PREFIX}_component_health"
-        and ("alert" in n.lower() or any("alert" in v for _, v in labels))
-    )
     lines += ["", "alerts"]
-    if not alerts:
-        lines.append("  (the export holds no alert series)")  # no alerting system in the session
-    for name, labels, value in alerts:
-        shown = ", ".join(f"{k}={v}" for k, v in labels)
-        lines.append(f"  {name}{{{shown}}} {value:g}")
+    rules = {
+        dict(labels)["metric"].removesuffix(".state"): ALERT_STATES.get(value, f"{value:g}")
+        for (name, labels), value in samples.items()
+        if name == f"{PREFIX}_component_metric"
+        and dict(labels)["component"] == AlertingSystem.name
+        and dict(labels)["metric"].endswith(".state")
+    }
+    if not rules:
+        lines.append("  (the export holds no alerting system)")
+    active = {rule: state for rule, state in sorted(rules.items()) if state != "inactive"}
+    for rule, state in active.items():
+        lines.append(f"  {rule:<32}{state}")
+    if rules and not active:
+        lines.append(f"  none active of {len(rules)} rules")
     return "\n".join(lines) + "\n"
 
 
@@ -154,6 +160,42 @@ def printed_table(text: str) -> dict[str, dict[str, float]]:
         symbol, *cells = line.split()
         table[symbol] = dict(zip(headings, map(float, cells), strict=True))
     return table
+
+
+def printed_alerts(text: str) -> dict[str, str]:
+    """The active alerts of :func:`render`'s text, read back: rule -> state."""
+    lines = text.splitlines()
+    start = lines.index("alerts")
+    out = {}
+    for line in lines[start + 1 :]:
+        if line.startswith("  ") and not line.startswith("  (") and not line.startswith("  none"):
+            rule, state = line.split()
+            out[rule] = state
+    return out
+
+
+def until_exported_firing(session: TradingSession, rule: str, limit: float) -> bool:
+    """Trade until the monitoring export shows ``rule`` firing, at most ``limit`` simulated seconds."""
+    monitoring = session.system.monitoring
+    firing = STATE_CODES[AlertState.FIRING]
+
+    def exported() -> bool:
+        state = monitoring.value(
+            f"{PREFIX}_component_metric", component=AlertingSystem.name, metric=f"{rule}.state"
+        )
+        return state == firing
+
+    return session.run_until(exported, limit, step=0.05)
+
+
+def active_at(alerting: AlertingSystem, t: float, *, inclusive: bool) -> dict[str, str]:
+    """The rules pending or firing at time ``t`` by the alerting system's own history of events (those
+    at ``t`` itself counted when ``inclusive``: a collection at ``t`` may come before or after them)."""
+    states: dict[str, str] = {}
+    for event in alerting.history():
+        if event.time < t or (inclusive and event.time == t):
+            states[event.rule] = event.state
+    return {rule: state for rule, state in states.items() if state in ("pending", "firing")}
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -11,6 +11,8 @@ from behave import then, when
 from harness import watch
 from steps.session import trading
 
+UNTIL_FIRING = 120.0  # simulated seconds: the scenario's fault begins at 30 s and lasts 10 s
+
 
 def _ran(context, done, source: str) -> None:
     context.watch_source = source
@@ -62,5 +64,53 @@ def prints_export(context):
         samples=int(orders),
         least=20,
         at_least=len(rows),
+    )
+    context.evidence.require(fig)
+
+
+@when("the session trades until the {rule} alert fires")
+def until_fires(context, rule):
+    context.alert_from = trading(context).now
+    fired = watch.until_exported_firing(trading(context), rule.replace(" ", "_"), UNTIL_FIRING)
+    assert fired, f"the {rule} alert did not fire within {UNTIL_FIRING:g} simulated seconds"
+
+
+@then("it lists the {rule} alert as firing, as the alerting system reports it")
+def lists_alert(context, rule):
+    session = trading(context)
+    name = rule.replace(" ", "_")
+    printed = watch.printed_alerts(context.watch_output)
+    collected = session.system.monitoring.collected_at
+    before = watch.active_at(session.system.alerting, collected, inclusive=False)
+    through = watch.active_at(session.system.alerting, collected, inclusive=True)
+    silent = session.tap.silence(context.alert_from, session.now)
+    context.evidence.table(
+        "alerts",
+        [
+            {
+                "printed": str(printed),
+                "the alerting system's history at the collection": str(before),
+                "... with the events at its instant": str(through),
+                "collection at s": collected,
+                "longest silence s": silent,
+            }
+        ],
+    )
+    assert printed.get(name) == "firing", f"the command lists {printed}, not {name} firing"
+    assert printed in (before, through), (
+        f"printed {printed}; the alerting system's history at the collection ({collected} s): {before} "
+        f"or, with the events at that instant, {through}"
+    )
+    threshold = session.system.alerting.settings.market_data_stale_s
+    fig = context.evidence.figure(
+        "longest market data silence at the venue tap before the alert was listed",
+        silent,
+        "s",
+        method="the longest stretch without market data reaching the system, at the venue tap, from the "
+        f"session's start to the command (samples: the messages that reached it); the rule's threshold is "
+        f"{threshold:g} s",
+        samples=sum(1 for t in session.tap.md_times if context.alert_from <= t <= session.now),
+        least=100,
+        at_least=threshold,
     )
     context.evidence.require(fig)

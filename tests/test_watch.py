@@ -35,6 +35,7 @@ def test_the_page_and_the_snapshot_print_the_same_table(session, tmp_path, capsy
     rows = watch.against_export(watch.printed_table(saved), monitoring)
     assert rows and all(row["agree"] for row in rows)
     assert "decision_to_ack" in saved and "market_data_system" in saved
+    assert "none active of 6 rules" in saved and watch.printed_alerts(saved) == {}
 
 
 def test_a_figure_printed_wrong_is_caught(session):

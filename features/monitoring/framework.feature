@@ -3,8 +3,6 @@ Feature: The Advanced Monitoring Framework collects the system's metrics in real
   WS4-P5 reported 228 or more metrics collected in real time. The plan's first issue to resolve is that
   the AdvancedMonitoringFramework could not be imported from the monitoring module. Operators must be
   able to read the metrics by hand when the automation fails.
-  (Pending: the alerts the manual command lists; that scenario is not run until the alerting system
-  exports them.)
 
   @criterion:FIX-MONITORING-IMPORT
   Scenario: The Advanced Monitoring Framework is importable from the monitoring module and works
@@ -46,9 +44,12 @@ Feature: The Advanced Monitoring Framework collects the system's metrics in real
     And the operator runs the documented manual monitoring command on the session's saved snapshot
     Then it prints every symbol's orders, fills, refusals, market data messages and rate, position and P&L as the session exports them
 
-  @criterion:RISK-MANUAL-MONITORING @pending
-  Scenario: The manual monitoring command lists the active alerts of a session
+  @criterion:RISK-MANUAL-MONITORING
+  Scenario: The manual monitoring command lists the alerts firing in a running session
     Given a live simulated session in a normal market of 3 symbols with monitoring on
-    And an injected stale market data feed for 5 seconds
-    When the operator runs the documented manual monitoring command against the running session's metrics page
-    Then it lists the stale market data alert as active
+    And this fault plan:
+      | at | fault      | duration |
+      | 30 | stale_feed | 10       |
+    When the session trades until the market data staleness alert fires
+    And the operator runs the documented manual monitoring command against the running session's metrics page
+    Then it lists the market data staleness alert as firing, as the alerting system reports it
