@@ -33,7 +33,6 @@ from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
 from system.component import Health, HealthState
 from system.database import OperationsDatabase
-from system.emergency import KillSwitch
 from system.errors import InvalidInput
 from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
@@ -846,15 +845,17 @@ def _refusal_unaudited(p: Planter) -> None:
 
 @defect(
     "kill-switch-leaves-open-orders",
-    "The kill switch refuses new orders but cancels nothing: open orders stay working at the exchange.",
+    "Cancels go through the pre-trade risk check, which refuses everything once the kill switch is on: "
+    "new orders are blocked but open ones stay working at the exchange.",
     "P4-EMERGENCY",
 )
 def _kill_leaves_orders(p: Planter) -> None:
-    def pull(_original, switch, reason):  # noqa: ANN001, ANN202
-        switch._risk.kill(reason)
-        return 0
+    def cancel(original, engine, intent):  # noqa: ANN001, ANN202
+        if engine._risk.killed:
+            return None  # refused as if it were a new order
+        return original(engine, intent)
 
-    p.wrap(KillSwitch, "pull", pull)
+    p.wrap(TradingExecutionEngine, "_cancel", cancel)
 
 
 @defect(
@@ -871,16 +872,18 @@ def _restore_missing_table(p: Planter) -> None:
 
 @defect(
     "halt-taken-for-trading",
-    "The market data system takes an exchange halt for continuous trading: the system trades through it.",
+    "The market data system takes an exchange halt (a status or a snapshot) for continuous trading.",
     "P4-EMERGENCY",
 )
 def _halt_ignored(p: Planter) -> None:
-    def on_status(original, system_, message, now):  # noqa: ANN001, ANN202
+    # A halt reaches the market data system as a status message or in a snapshot; both are misread.
+    def trading_anyway(original, system_, message, now):  # noqa: ANN001, ANN202
         if message.phase is Phase.HALTED:
             message = dataclasses.replace(message, phase=Phase.CONTINUOUS)
         original(system_, message, now)
 
-    p.wrap(MarketDataSystem, "_on_status", on_status)
+    p.wrap(MarketDataSystem, "_on_status", trading_anyway)
+    p.wrap(MarketDataSystem, "_on_snapshot", trading_anyway)
 
 
 @defect(
