@@ -11,13 +11,13 @@ from behave import then, when
 from harness import dashboard
 from steps.session import trading
 
-OUT = Path("reports/dashboard")  # beside the other reports, kept out of git
-
 
 def _drawn(context) -> tuple[dashboard.Dashboard, list[Path], Path]:
     if getattr(context, "dashboard_files", None) is None:
         board = dashboard.build(context.dashboard_recorder)
-        out = OUT / f"seed-{context.seed}"
+        # Beside the run's evidence file, under its name: runs side by side (the audit's) share no folder.
+        evidence = context.evidence_path
+        out = evidence.parent / "dashboard" / evidence.name.split(".")[0] / f"seed-{context.seed}"
         pngs, page = dashboard.render(board, out, f"Performance dashboard, seed {context.seed}")
         context.dashboard_files = board, pngs, page
     return context.dashboard_files
