@@ -6,8 +6,9 @@ Monitoring Framework's last collection (never on the components directly). A rul
 holds goes *pending*; when it has held for the rule's hold time it *fires* once (one event, however
 long it lasts: alerts are deduplicated) and the system performs the rule's response; when the
 condition no longer holds a firing alert is *resolved* (and the response undone where it has an end),
-a pending one goes back to inactive without having fired. A rule with no data (too few orders or
-latencies in the window) does not hold.
+a pending one goes back to inactive without having fired. A latency rule with too few latencies in
+the window has no data and does not hold; the error rate is taken over at least
+``error_rate_min_orders`` orders, so a refusal or two among a handful of orders is not a storm.
 
 The rules (severity; condition, thresholds from :class:`system.settings.AlertSettings`; response):
 
@@ -321,9 +322,13 @@ class AlertingSystem(Lifecycle):
     def _error_rate_pct(self) -> float | None:
         (_, _, orders_before, rejected_before), (_, _, orders, rejected) = self._history[0], self._history[-1]
         placed = orders - orders_before
-        if placed < self.settings.error_rate_min_orders:
-            return None
-        return 100.0 * (rejected - rejected_before) / placed
+        refused = rejected - rejected_before
+        if placed <= 0:
+            return None if refused <= 0 else 100.0
+        # A few refusals among a few orders are not a storm: the rate is over the minimum at least. It
+        # also keeps the alert firing while the paused strategy places nothing, until the refusals
+        # have left the window.
+        return 100.0 * refused / max(placed, self.settings.error_rate_min_orders)
 
     def _stale_symbols(self) -> list[str]:
         m = self._monitoring

@@ -153,7 +153,7 @@ class TradingSystem:
             pause=self.decisions.stop,
             resume=self.decisions.start,
             reconnect=self._reconnect_pool,
-            resync=self._resync,
+            resync=self._request_snapshot,
             cancel_all=self.engine.cancel_all,
         )
 

@@ -52,7 +52,7 @@ class AlertSettings:
     latency_min_samples: Annotated[Whole, Field(ge=1, le=100_000)] = 5  # fewer in the window: no data
     error_rate_pct: Annotated[Number, Field(ge=0.1, le=100)] = 20.0
     error_rate_for: Hold = 2.0
-    error_rate_min_orders: Annotated[Whole, Field(ge=1, le=100_000)] = 5
+    error_rate_min_orders: Annotated[Whole, Field(ge=1, le=100_000)] = 5  # the rate's least denominator
     market_data_stale_s: Annotated[Number, Field(ge=0.1, le=3_600)] = 5.0
     market_data_stale_for: Hold = 2.0
     venue_min_sessions: Annotated[Whole, Field(ge=1, le=100)] = 1

@@ -169,13 +169,22 @@ def test_an_error_rate_pauses_the_strategy_until_it_resolves(world):
     assert responses.done == ["pause", "resume"]
 
 
-def test_too_few_orders_in_the_window_are_no_data(world):
+def test_a_refusal_among_few_orders_is_no_storm_but_refusals_alone_are(world):
     _, timer, monitoring, _, _, alerting = world
+    timer.advance(1.0)
+    monitoring.set("allu_orders_total", 2, symbol="AAA", side="buy")
+    monitoring.set("allu_orders_rejected_total", 1, symbol="AAA")
+    timer.advance(5.0)  # 1 refused of 2 placed: over the least denominator of 5, 20%, not above it
+    assert alerting.rule("order_error_rate").value == pytest.approx(20.0)
+    assert alerting.events == []
     monitoring.set("allu_orders_total", 3, symbol="AAA", side="buy")
     monitoring.set("allu_orders_rejected_total", 3, symbol="AAA")
-    timer.advance(10.0)
-    assert alerting.events == []
+    timer.advance(1.0)
+    assert alerting.rule("order_error_rate").value == pytest.approx(60.0)
+    assert alerting.rule("order_error_rate").state is AlertState.PENDING
+    timer.advance(20.0)  # nothing placed since, and the refusals have left the window: no data
     assert math.isnan(alerting.rule("order_error_rate").value)
+    assert [s for _, s in states(alerting, "order_error_rate")] == ["pending", "firing", "resolved"]
 
 
 def _latencies(monitoring: FakeMonitoring, path: str, counts: list[float]) -> None:
