@@ -28,6 +28,7 @@ from typing import Any
 import system.analytics
 import system.backup
 import system.ledger
+from system.alerting import AlertingSystem, AlertState
 from system.app import TradingSystem
 from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
@@ -798,6 +799,42 @@ def _never_notices(p: Planter) -> None:
         return None
 
     p.wrap(HealthCheckSystem, "poll", poll)
+
+
+# --- alerting -----------------------------------------------------------------------------------------
+
+
+@defect(
+    "alert-hold-restarts",
+    "A pending alert's for: hold starts again at every evaluation, so no alert with a hold time ever fires.",
+    "BASE-ALERT-RULES",
+    "P2-ALERT-RESPONSE",
+    "P3-MONITORING-CONFIG",
+)
+def _hold_restarts(p: Planter) -> None:
+    def step(original, alerting, rule, now, value):  # noqa: ANN001, ANN202
+        if rule.state is AlertState.PENDING:
+            rule.since = now
+        return original(alerting, rule, now, value)
+
+    p.wrap(AlertingSystem, "_step", step)
+
+
+@defect(
+    "alert-response-skipped",
+    "The Alerting System raises its alerts but performs none of their responses: no throttle, pause, "
+    "resync, reconnect or cancel.",
+    "P2-ALERT-RESPONSE",
+)
+def _response_skipped(p: Planter) -> None:
+    def step(original, alerting, rule, now, value):  # noqa: ANN001, ANN202
+        respond, rule.respond = rule.respond, lambda: None
+        try:
+            return original(alerting, rule, now, value)
+        finally:
+            rule.respond = respond
+
+    p.wrap(AlertingSystem, "_step", step)
 
 
 # --- operations: the operator API, its audit log, the kill switch -------------------------------------
