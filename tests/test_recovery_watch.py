@@ -27,7 +27,7 @@ def test_a_system_that_stays_disconnected_does_not_recover():
     session = _session()
     try:
         session.run(10.1)  # the disconnect has dropped the system's sessions
-        session.system.optimizer.stop()  # from now on nobody logs on again
+        session.system.stop()  # from now on nobody logs on again (no alert response restarts the pool)
         session.run(25)
         assert [o.recovered for o in session.watch.outcomes] == [False]
         assert session.watch.rate() == (0, 1)
