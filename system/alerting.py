@@ -19,7 +19,9 @@ The rules (severity; condition, thresholds from :class:`system.settings.AlertSet
 - ``market_data_staleness`` (warning): a symbol's book has not changed for more than
   ``market_data_stale_s``; resync the stale symbols from snapshots.
 - ``venue_disconnect`` (critical): fewer live order-entry sessions than ``venue_min_sessions``;
-  reconnect the session pool at once.
+  reconnect the session pool at once, and again at every evaluation while it fires, so the pool
+  tries at least once an interval however far its own backoff has grown (the orchestrator, which
+  also restarts an unhealthy pool, gives up after its restart budget).
 - ``risk_limit_use`` (warning): a position at ``risk_limit_use_pct`` of its limit or more, or the kill
   switch on; cancel all open orders.
 - ``market_data_lag`` (warning): the p99 over the window of the time from the venue publishing an
@@ -94,6 +96,7 @@ class Rule:
     respond: Callable[[], None]
     recover: Callable[[], None] = lambda: None
     at_least: bool = False  # the condition is value >= threshold rather than value > threshold
+    repeat: bool = False  # the response is performed again at every evaluation while the alert fires
     state: AlertState = AlertState.INACTIVE
     since: float = 0.0  # clock time the condition started holding
     value: float = math.nan  # the measure at the last evaluation
@@ -201,6 +204,7 @@ class AlertingSystem(Lifecycle):
                 s.venue_disconnect_for,
                 self._session_shortfall,
                 self._reconnect_pool,
+                repeat=True,
             ),
             Rule(
                 "risk_limit_use",
@@ -272,6 +276,9 @@ class AlertingSystem(Lifecycle):
             event = self._event(rule, now, "firing")
             rule.respond()
             return event
+        if holds and state is AlertState.FIRING and rule.repeat:
+            rule.respond()  # performed again; the alert itself is not raised again
+            return None
         if not holds and state is AlertState.PENDING:
             rule.state = AlertState.INACTIVE
             return self._event(rule, now, "inactive")

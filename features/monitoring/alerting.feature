@@ -42,7 +42,7 @@ Feature: The Alerting System's six rules fire when, and only when, something is 
       | order latency         | acknowledgements held up by 60 ms for 20 s                             | throttles its new orders                                      |
       | order error rate      | a storm of refused orders for 10 s                                     | pauses its strategy until orders are accepted again           |
       | market data staleness | a withheld market data feed for 10 s                                   | asks the exchange for a fresh snapshot of every stale symbol  |
-      | venue disconnect      | a gateway crash of 10 s                                                | logs every session of its pool on again at once               |
+      | venue disconnect      | a gateway crash of 10 s                                                | keeps logging its pool on at every evaluation, whatever its backoff |
       | risk limit use        | a position limit of 600, below what the strategy often holds           | cancels every order it had open                               |
       | market data lag       | a hundredfold delay on the market data link for 20 s                   | throttles its new orders                                      |
 
