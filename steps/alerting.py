@@ -203,7 +203,7 @@ def _run_profile(context, profile, seconds):
     )
     threshold = profile.settings.alerts["order_latency_p99_ms"]
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000 if latencies else 0.0
-    context.evidence.figure(
+    context.alert_tap_p99 = context.evidence.figure(
         f"decision-to-ack p99 at the venue tap while acks were held up (threshold {threshold:g} ms)",
         p99,
         "ms",
@@ -217,11 +217,24 @@ def _run_profile(context, profile, seconds):
 @then("the order latency alert fires")
 def latency_fires(context):
     _latency_firings(context, at_least=1)
+    _tap_agrees(context, above=True)
 
 
 @then("the order latency alert does not fire")
 def latency_silent(context):
     _latency_firings(context, at_most=0)
+    _tap_agrees(context, above=False)
+
+
+def _tap_agrees(context, above):
+    """The latency measured at the venue tap lies on the side of the threshold the alert says."""
+    measured = context.alert_tap_p99
+    context.evidence.require(measured)  # enough acknowledgements to judge
+    threshold = context.alert_watch.alerting.rule("order_latency").threshold
+    side = "above" if above else "at or below"
+    assert (measured.value > threshold) == above, (
+        f"the tap's p99 {measured.value:.1f} ms is not {side} the {threshold:g} ms threshold"
+    )
 
 
 def _latency_firings(context, at_least=None, at_most=None):
