@@ -264,9 +264,11 @@ class TradingSystem:
         self.recovery.retry(until_recovered, **SNAPSHOT_RETRY)
 
     def _reconnect_pool(self) -> None:
-        """Log every session of the pool on again now, without waiting out the reconnect backoff."""
-        self.optimizer.stop()
-        self.optimizer.start()
+        """Log every session of the pool on again now, without waiting out the reconnect backoff. A
+        pool stopped on purpose (by the orchestrator or an operator) is left stopped."""
+        if self.optimizer.running:
+            self.optimizer.stop()
+            self.optimizer.start()
 
     def _request_snapshot(self, symbol: str) -> None:
         if self._feed is not None:
