@@ -3,6 +3,7 @@
     python -m reports certify [--evidence FILE ...]   # writes reports/certification.json and .md
     python -m reports attestation-text FILE           # the text a signer signs (see attestations/)
     python -m reports allure-files RESULTS_DIR        # environment, executor and categories for Allure
+    python -m reports campaign --seeds N [...]       # many seeds on Dask, intervals (reports/campaign.py)
 
 ``certify`` exits 0 only when the run is approved for go-live, 1 when it is not, 2 when it cannot
 read what it was given (no evidence at all, a malformed line, an inconsistent register).
@@ -15,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from reports import allure_files
+from reports import allure_files, campaign
 from reports.attestations import DIRECTORY, canonical_text, judge, read_attestation
 from reports.certification import certify, current_commit, load_audit
 from reports.register import RegisterError, load_register
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "allure-files", help="write environment.properties, executor.json, categories.json"
     )
     a.add_argument("results", type=Path)
+    campaign.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "certify":
         args.evidence = args.evidence or [
@@ -82,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             Path("reports/verdict-evidence.jsonl"),
         ]
         return run_certify(args)
+    if args.command == "campaign":
+        return campaign.main(args)
     if args.command == "attestation-text":
         sys.stdout.write(canonical_text(read_attestation(args.file)))
         return 0
