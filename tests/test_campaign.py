@@ -1,0 +1,203 @@
+"""The campaign: Wilson intervals against published values, aggregation of synthetic evidence, and a
+real two-worker Dask cluster running a cheap selection over a few seeds, undisturbed and with a
+worker killed mid-campaign (same result), and resumed from partial results."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+
+import pytest
+
+from reports.campaign import Selection, aggregate, campaign, quantile, rerun_command, seed_path, wilson
+
+
+@pytest.mark.parametrize(
+    ("passes", "runs", "low", "high"),
+    [
+        (20, 20, 0.838875, 1.0),  # the issue's example: 20 clean sessions bound the rate at 84%
+        (8, 10, 0.490162, 0.943318),  # statsmodels proportion_confint(8, 10, method="wilson")
+        (0, 10, 0.0, 0.277533),
+        (95, 100, 0.888250, 0.978456),
+    ],
+)
+def test_wilson_interval_matches_known_values(passes, runs, low, high):
+    got = wilson(passes, runs)
+    assert got == pytest.approx((low, high), abs=1e-6)
+
+
+def test_73_clean_seeds_are_the_fewest_that_bound_the_rate_at_95_percent():
+    assert wilson(72, 72)[0] < 0.95 <= wilson(73, 73)[0]
+
+
+def test_wilson_refuses_an_impossible_rate():
+    with pytest.raises(ValueError, match="3/2"):
+        wilson(3, 2)
+
+
+def test_quantile_interpolates_like_numpy():
+    assert quantile([1, 2, 3, 4], 0.5) == 2.5
+    assert quantile(list(range(101)), 0.05) == pytest.approx(5.0)
+    assert quantile([7.0], 0.95) == 7.0
+
+
+def record(location: str, status: str, criteria=("C-1",), figures=()) -> dict:
+    return {
+        "scenario": f"scenario at {location}",
+        "location": location,
+        "criteria": list(criteria),
+        "status": status,
+        "figures": list(figures),
+    }
+
+
+def latency(value: float | None, samples: int = 200) -> dict:
+    return {"name": "p99 latency", "value": value, "unit": "ms", "target": "<= 10", "passed": True,
+            "samples": samples, "least": 100, "method": "venue tap"}  # fmt: skip
+
+
+def test_aggregation_counts_runs_passes_flakiness_figures_and_failing_seeds():
+    results = {
+        seed: [
+            record("a.feature:3", "failed" if seed in (4, 9) else "passed", figures=[latency(float(seed))]),
+            record("a.feature:9", "passed"),
+            record("b.feature:5", "passed", criteria=("C-2",)),
+        ]
+        for seed in range(1, 11)
+    }
+    results[10][0]["figures"] = [latency(None, samples=12)]  # too few samples: not measured
+    by_id = {c.id: c for c in aggregate(results)}
+    c1, c2 = by_id["C-1"], by_id["C-2"]
+    assert (c1.runs, c1.passes, c1.not_run) == (10, 8, 0)
+    assert (c1.low, c1.high) == pytest.approx(wilson(8, 10))
+    assert c1.flaky and not c1.certified
+    assert [f["seed"] for f in c1.failing_seeds] == [4, 9]
+    assert c1.failing_seeds[0]["command"] == ".venv/bin/behave -D seed=4 --tags=@criterion:C-1"
+    assert c1.failing_seeds[0]["scenarios"] == ["scenario at a.feature:3"]
+    (fig,) = c1.figures
+    assert (fig.measured, fig.not_measured, fig.fewest_samples) == (9, 1, 12)
+    assert fig.median == 5.0 and fig.p5 == pytest.approx(1.4) and fig.p95 == pytest.approx(8.6)
+    assert (fig.worst, fig.worst_seed) == (9.0, 9)  # "<= 10": the largest value is the worst
+    assert (c2.runs, c2.passes, c2.flaky, c2.certified) == (10, 10, False, False)  # 10 seeds bound 72%
+
+
+def test_a_criterion_is_certified_only_when_its_lower_bound_meets_the_target():
+    clean = {seed: [record("a.feature:3", "passed")] for seed in range(73)}
+    assert aggregate(clean)[0].certified
+    assert not aggregate(clean, target=0.96)[0].certified
+    assert not aggregate({s: r for s, r in clean.items() if s < 72})[0].certified
+
+
+def test_a_scenario_missing_or_skipped_on_a_seed_is_not_run_there_and_blocks_certification():
+    results = {seed: [record("a.feature:3", "passed"), record("a.feature:9", "passed")] for seed in range(80)}
+    results[5] = [record("a.feature:3", "passed")]  # the second scenario left no record on seed 5
+    results[6][1]["status"] = "skipped"
+    (c,) = aggregate(results)
+    assert (c.runs, c.passes, c.not_run, c.certified) == (78, 78, 2, False)
+
+
+def test_a_requested_criterion_no_seed_recorded_is_reported_with_no_run():
+    (c,) = aggregate({1: [record("a.feature:3", "passed", criteria=("OTHER",))]}, criteria=["C-1"])
+    assert (c.id, c.runs, c.low, c.certified) == ("C-1", 0, None, False)
+
+
+# -- a real local cluster --------------------------------------------------------------------------
+
+CHEAP = Selection(("P1-COMPONENT-ERRORS",))  # ten outline rows, under a second of behave per seed
+SEEDS = [1, 2, 3, 4]
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as c,
+        distributed.Client(c) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def undisturbed(client, tmp_path_factory):
+    out = tmp_path_factory.mktemp("undisturbed")
+    return out, campaign(SEEDS, CHEAP, out, client=client, progress=False)
+
+
+def stored_records(out, seeds):
+    return {s: json.loads(seed_path(out, s).read_text())["records"] for s in seeds}
+
+
+def test_a_campaign_on_two_workers_writes_every_seed_and_its_report(undisturbed):
+    out, data = undisturbed
+    assert data["seeds"] == SEEDS and data["task_errors"] == [] and data["missing_seeds"] == []
+    (c,) = data["criteria"]
+    assert (c["id"], c["runs"], c["passes"]) == ("P1-COMPONENT-ERRORS", 4, 4)
+    assert c["low"] == pytest.approx(wilson(4, 4)[0])
+    assert "not certified: lower bound 51.0% < 95%" in (out / "campaign.md").read_text()
+    pids = {json.loads(seed_path(out, s).read_text())["worker_pid"] for s in SEEDS}
+    assert len(pids) == 2, "both workers ran seeds"
+    for records in stored_records(out, SEEDS).values():
+        assert len(records) == 10 and {r["status"] for r in records} == {"passed"}
+
+
+def test_a_worker_killed_mid_campaign_is_retried_and_the_result_equals_an_undisturbed_run(
+    client, undisturbed, tmp_path
+):
+    out = tmp_path / "disturbed"
+    finished: dict = {}
+    runner = threading.Thread(
+        target=lambda: finished.update(data=campaign(SEEDS, CHEAP, out, client=client, progress=False))
+    )
+    runner.start()
+    killed = None
+    deadline = time.monotonic() + 40
+    while killed is None and time.monotonic() < deadline:
+        busy = {w: keys for w, keys in client.processing().items() if keys}
+        if seed_path(out, SEEDS[0]).parent.exists() and busy:  # one seed done, another running
+            worker, keys = next(iter(busy.items()))
+            pid = client.run(os.getpid, workers=[worker])[worker]
+            time.sleep(0.5)  # into its behave run
+            os.kill(pid, signal.SIGKILL)
+            killed = (pid, {int(str(k).rsplit("-", 1)[1]) for k in keys})
+        time.sleep(0.05)
+    runner.join(timeout=90)
+    assert killed is not None, "no task was running to kill"
+    pid, seeds_on_it = killed
+    data = finished["data"]
+    assert data["task_errors"] == [] and data["missing_seeds"] == []
+    for seed in seeds_on_it:
+        assert json.loads(seed_path(out, seed).read_text())["worker_pid"] != pid, "rerun elsewhere"
+    base_out, base = undisturbed
+    assert stored_records(out, SEEDS) == stored_records(base_out, SEEDS)
+    assert data["criteria"] == base["criteria"]
+
+
+def test_a_campaign_resumes_from_the_seeds_it_has(client, undisturbed, tmp_path):
+    base_out, base = undisturbed
+    out = tmp_path / "resumed"
+    (out / "campaign-seeds").mkdir(parents=True)
+    for seed in SEEDS[:3]:
+        shutil.copy(seed_path(base_out, seed), seed_path(out, seed))
+    before = {s: seed_path(out, s).stat().st_mtime_ns for s in SEEDS[:3]}
+    data = campaign(SEEDS, CHEAP, out, client=client, progress=False)
+    assert {s: seed_path(out, s).stat().st_mtime_ns for s in SEEDS[:3]} == before, "stored seeds not rerun"
+    assert data["criteria"] == base["criteria"]
+    # Everything stored: no cluster is needed (this address does not exist).
+    again = campaign(SEEDS, CHEAP, out, cluster="tcp://127.0.0.1:9", progress=False)
+    assert again["criteria"] == base["criteria"]
+
+
+def test_seeds_stored_for_another_selection_are_refused(undisturbed):
+    out, _ = undisturbed
+    with pytest.raises(ValueError, match="another selection"):
+        campaign(SEEDS, Selection(("P1-COMPONENT-ERRORS", "BASE-ALERT-RULES")), out, progress=False)
+
+
+def test_the_rerun_command_names_the_seed_and_the_criterion():
+    assert rerun_command(17, "P2-X") == ".venv/bin/behave -D seed=17 --tags=@criterion:P2-X"
