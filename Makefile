@@ -9,7 +9,7 @@ BEHAVE := $(PY) -m behave
 NATIVE := $(VENV)/.native-stamp
 NATIVE_SOURCES := $(wildcard simulator/*.py venue/*.py)  # what simulator.native's digest covers
 
-.PHONY: test audit certify bench lint report allure clean
+.PHONY: test audit certify campaign bench lint report allure clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ CERTIFY_RUN = mkdir -p reports && { rm -rf reports/allure-results || true; } && 
 
 certify: $(NATIVE)
 	@$(CERTIFY_RUN)
+
+# The certification's scenarios over SEEDS run seeds, each a task on a local Dask cluster (CLUSTER=
+# tcp://host:port for a remote scheduler; CRITERIA="A B" for some criteria); writes
+# reports/campaign.json and .md (see reports/campaign.py).
+SEEDS ?= 20
+campaign: $(NATIVE)
+	$(PY) -m reports campaign --seeds $(SEEDS) $(if $(CLUSTER),--cluster $(CLUSTER)) \
+	    $(if $(CRITERIA),--criteria $(CRITERIA))
 
 bench: $(NATIVE)
 	$(PY) bench/host.py
