@@ -48,6 +48,13 @@ def environment(venue_secret: str = SECRET, operator_key: str = OPERATOR_KEY) ->
     return {**os.environ, "ALLUSE_VENUE_SECRET": venue_secret, "ALLUSE_OPERATOR_KEY": operator_key}
 
 
+def profile_settings(name: str, env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """The system settings of profile ``name`` as a session takes them, and the venue secret it reads
+    from ``env``."""
+    profile = load_profile(name, [], env)
+    return dataclasses.asdict(profile.settings), profile.venue_secret.reveal()
+
+
 def profile_session(
     name: str,
     seed: int,

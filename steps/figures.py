@@ -18,15 +18,18 @@ def figures(context) -> dict[str, Measured]:
     return context.figures
 
 
-def judge(context, name: str, figure: Measured, bound: str, target: str, least: int, of: str) -> None:
+def _judged(context, name: str, figure: Measured, bound: str, target: str, least: int, of: str):  # noqa: ANN202
     goal = parse_target(target)
     assert goal.unit == figure.unit, f"{name}: measured in {figure.unit}, target given in {goal.unit}"
     assert of == figure.of, f"{name} is measured over {figure.of}, not {of}"
     limits = {"at_least": goal.value} if bound == "at least" else {"at_most": goal.value}
-    fig = context.evidence.figure(
+    return context.evidence.figure(
         name, figure.value, figure.unit, method=figure.method, samples=figure.samples, least=least, **limits
     )
-    context.evidence.require(fig)
+
+
+def judge(context, name: str, figure: Measured, bound: str, target: str, least: int, of: str) -> None:
+    context.evidence.require(_judged(context, name, figure, bound, target, least, of))
 
 
 def require_none(
@@ -50,6 +53,28 @@ def figure_meets_target(context, measure, bound, target, least, of):
     if measure in TABLES:
         context.evidence.table(measure, TABLES[measure](session))
     judge(context, measure, figure, bound, target, least, of)
+
+
+@then("these figures meet their targets:")
+def figures_meet_targets(context):
+    """Every row's figure is measured and recorded before any is judged, so a failing row does not
+    hide the others from the report."""
+    session = trading(context)
+    parse_count = steps.types.parse_count
+    failed = []
+    for row in context.table:
+        name = row["figure"]
+        assert row["bound"] in ("at least", "at most"), (
+            f"{name}: bound {row['bound']!r} is not at least/at most"
+        )
+        assert name in MEASURES, f"no figure called {name!r} (known: {', '.join(MEASURES)})"
+        figure = MEASURES[name](session)
+        fig = _judged(
+            context, name, figure, row["bound"], row["target"], parse_count(row["least"]), row["samples"]
+        )
+        if not fig.passed:
+            failed.append(fig.verdict())
+    assert not failed, "; ".join(failed)
 
 
 # --- the market data baseline ----------------------------------------------------------------------

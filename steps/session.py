@@ -7,7 +7,8 @@ import contextlib
 
 from behave import given, then
 
-from harness.session import SessionSpec, TradingSession
+from harness.operations import environment, profile_settings
+from harness.session import SECRET, SessionSpec, TradingSession
 from simulator.faults import FaultPlan
 from simulator.rng import derive_seed
 
@@ -26,6 +27,8 @@ def trading(context) -> TradingSession:
             load=context.market_load,
             faults=getattr(context, "fault_plan", None),
             charge_compute=getattr(context, "charge_compute", False),
+            settings=getattr(context, "system_settings", {}),
+            secret=getattr(context, "venue_secret", SECRET),
         )
         context.trading = TradingSession(spec)
         context.add_cleanup(context.trading.close)
@@ -62,6 +65,15 @@ def default_system(context):
 @given("the trading system trades on it with its measured compute time charged to simulated time")
 def charged_system(context):
     context.charge_compute = True
+
+
+@given(
+    "the trading system trades on it configured by the {name:w} profile, "
+    "its measured compute time charged to simulated time"
+)
+def profiled_system(context, name):
+    context.charge_compute = True
+    context.system_settings, context.venue_secret = profile_settings(name, environment())
 
 
 def _value(text: str) -> int | float | str:
