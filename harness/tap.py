@@ -55,6 +55,7 @@ class SentOrder:
     trigger: float  # simulated time at which the callback that sent it started
     answered: float | None = None  # simulated time of the venue's first answer
     rejected: RejectReason | None = None
+    qty: int = 0  # as sent
 
 
 class VenueTap:
@@ -155,7 +156,7 @@ class VenueTap:
         if kind is NewOrder:
             self.order_entries += 1
             if body.cl_ord_id not in self.orders:
-                self.orders[body.cl_ord_id] = SentOrder(body.symbol, self._trigger)
+                self.orders[body.cl_ord_id] = SentOrder(body.symbol, self._trigger, qty=body.qty)
                 self._judge(body)
         elif kind is ReplaceOrder:
             self.order_entries += 1

@@ -16,6 +16,7 @@ from system.cache import MarketDataEnhancer
 from system.component import Component
 from system.database import OperationsDatabase
 from system.decisions import DecisionLoop
+from system.deployment import DeploymentSystem
 from system.emergency import KillSwitch
 from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
@@ -111,15 +112,26 @@ class TradingSystem:
             interval=PERSIST_INTERVAL,
         )
         self.kill_switch = KillSwitch(self.risk, self.engine, clock, timer, self.log)
-        self.strategy = make_strategy(
-            s.strategy, s.strategy_params, self.symbols, clock, quotes=lambda symbol: self.cache.quote(symbol)
+        # The decision loop asks the deployment system, which asks the active version's strategy (or,
+        # in a canary stage, the new version's for a share of the evaluations).
+        self.deployment = DeploymentSystem(
+            clock,
+            timer,
+            build=lambda params: make_strategy(
+                s.strategy,
+                {**s.strategy_params, **params},
+                self.symbols,
+                clock,
+                quotes=lambda symbol: self.cache.quote(symbol),
+            ),
         )
+        self.strategy = self.deployment
         self.decisions = DecisionLoop(
             clock,
             self.market_data,
             self.cache,
             self.strategy,
-            self.engine,
+            self.deployment.attributing(self.engine),
             self.ledger,
             self.risk,
             self.perf,
@@ -170,9 +182,11 @@ class TradingSystem:
             (self.engine, ("risk_management_system", "paper_trading_system")),
             (self.optimizer, ("trading_execution_engine",)),
             (self.database, ("trading_execution_engine", "paper_trading_system")),
+            (self.deployment, ("trading_execution_engine",)),
             (
                 self.decisions,
                 (
+                    "deployment_system",
                     "market_data_enhancer",
                     "trading_execution_engine",
                     "risk_management_system",
@@ -223,6 +237,7 @@ class TradingSystem:
     def _venue_message(self, body: object) -> None:
         self.engine.on_message(body)
         self.database.touch(body)
+        self.deployment.on_message(body)
 
     def _session_ready(self) -> None:
         self.log.info(
