@@ -31,6 +31,7 @@ import yaml
 from harness.clock import SimTimer
 from harness.raw_session import RawSession
 from harness.session import ACCOUNT, SECRET, SessionSpec, TradingSession
+from harness.versions import register_versions
 from simulator.world import Market, MarketConfig
 from system import backup as backups
 from system.app import TradingSystem
@@ -239,7 +240,9 @@ API_ORDER_LOTS = 7  # operator orders are 7 lots, a size the strategy never send
 def operated_session(seed: int, folder: Path, symbols: int = 3, market: str = "normal") -> TradingSession:
     """A session whose system keeps its database in ``folder`` (a file, so it can be read from outside)."""
     settings = {"ledger_path": str(folder / "allUSE.db")}
-    return TradingSession(SessionSpec(seed=seed, symbols=symbols, profile=market, settings=settings))
+    session = TradingSession(SessionSpec(seed=seed, symbols=symbols, profile=market, settings=settings))
+    register_versions(session)  # so an admin has a version to deploy
+    return session
 
 
 @dataclass
@@ -310,7 +313,9 @@ ACTIONS = {
     "read positions": ("GET", "/positions"),
     "send an order": ("POST", "/orders"),
     "trigger kill switch": ("POST", "/kill-switch"),
+    "deploy a version": ("POST", "/deploy"),
 }
+DEPLOY_BODY = b'{"version": "2", "canary_share": 0.1}'
 
 
 def request_kind(client: OperatorClient, kind: str, action: str) -> Response:
@@ -319,6 +324,8 @@ def request_kind(client: OperatorClient, kind: str, action: str) -> Response:
     body = (
         client.order_body()
         if action == "send an order"
+        else DEPLOY_BODY
+        if action == "deploy a version"
         else b'{"reason": "drill"}'
         if method == "POST"
         else b""

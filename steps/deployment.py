@@ -79,6 +79,10 @@ def _ended(context, kind: str) -> float:
 
 def _only_version_after(context, version: str, since: float, least: int, label: str) -> None:
     orders = dep.between(dep.venue_orders(trading(context)), since, float("inf"))
+    _none_other(context, orders, version, least, label)
+
+
+def _none_other(context, orders: list[dep.VenueOrder], version: str, least: int, label: str) -> None:
     others = [o for o in orders if o.version != version]
     fig = context.evidence.figure(
         f"new orders at the venue not of version {version} {label}",
@@ -226,3 +230,39 @@ def performance_rollback(context):
 @then("the bad version sends no order after the rollback, over at least {least:Count} orders")
 def none_after_rollback(context, least):
     _only_version_after(context, "1", context.rolled_back_at, least, "after the rollback")
+
+
+@when(
+    "the operator follows the runbook's manual procedure to switch to version 2 and fall back to version 1, "
+    "{seconds:d} simulated seconds apart"
+)
+def manual_procedure(context, seconds):
+    s = trading(context)
+    s.run(float(seconds))
+    context.procedure = dep.manual_procedure(s, float(seconds))
+
+
+@then("each request of the procedure succeeds and the status shows the version it switched to")
+def procedure_succeeds(context):
+    steps = context.procedure
+    context.evidence.table(
+        "manual procedure",
+        [{"time": round(p.time, 3), "request": p.request, "status": p.status} for p in steps],
+    )
+    failed = [p for p in steps if p.status != 200]
+    assert not failed, f"{len(failed)} requests of the procedure failed: {failed}"
+    shown = [p.answer["deployment"]["active"] for p in steps if p.request.startswith("GET /status")]
+    assert shown == ["1", "2", "1"], f"the status showed versions {shown}, expected 1, 2, 1"
+    switched, fell_back = (p.time for p in steps if p.request.startswith("POST"))
+    context.switched, context.fell_back = switched, fell_back
+
+
+@then("version 2 sent every new order while it was active, over at least {least:Count} orders")
+def version_2_while_active(context, least):
+    orders = dep.between(dep.venue_orders(trading(context)), context.switched, context.fell_back)
+    _none_other(context, orders, "2", least, "while it was active")
+
+
+@then("version 1 sends every new order after the fallback, over at least {least:Count} orders")
+def version_1_after_fallback(context, least):
+    _only_version_after(context, "1", context.fell_back, least, "after the fallback")

@@ -242,6 +242,10 @@ def request_outcome(context, outcome):
         added = orders_now - context.operator_orders_before
         expected = 1 if status == 200 else 0
         assert added == expected, f"{added} operator orders reached the exchange, expected {expected}"
+    if action == "deploy a version":
+        deployed = [e for e in s.system.deployment.history if e.kind == "deployed"]
+        expected = 1 if status == 200 else 0
+        assert len(deployed) == expected, f"{len(deployed)} deployments started, expected {expected}"
     if action == "trigger kill switch":
         after = [o for o in s.tap.orders.values() if o.trigger > context.responded_at]
         if status == 200:

@@ -1,4 +1,5 @@
-"""The operator API: status, positions, metrics, orders and the kill switch, for signed callers only.
+"""The operator API: status, positions, metrics, orders, the kill switch and deployments, for signed
+callers only.
 
 A request carries four headers: ``X-Api-Key`` (the key id), ``X-Timestamp`` (seconds of the system's
 clock), ``X-Nonce`` (unique per request) and ``X-Signature``, the hex HMAC-SHA256 under the key's
@@ -30,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from system.database import AuditEvent, OperationsDatabase
+from system.deployment import GateSettings
 from system.emergency import KillSwitch
 from system.errors import InvalidInput
 from system.intents import Place
@@ -46,6 +48,8 @@ ENDPOINTS = {
     ("GET", "/metrics"): "read metrics",
     ("POST", "/orders"): "send an order",
     ("POST", "/kill-switch"): "trigger kill switch",
+    ("POST", "/deploy"): "deploy a version",
+    ("POST", "/rollback"): "roll back a version",
 }
 _READ = frozenset({"read status", "read positions", "read metrics"})
 PERMISSIONS = {
@@ -57,6 +61,8 @@ PERMISSIONS = {
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _ORDER_FIELDS = ("symbol", "side", "qty", "price", "client_order_id")
+_DEPLOY_FIELDS = ("version", "mode", "canary_share")
+_DEPLOY_MODES = ("canary", "switch")  # gated canary stage, or the manual procedure's immediate switch
 
 
 def derive_secret(master_key: str, key_id: str) -> str:
@@ -226,6 +232,7 @@ class OperatorAPI:
                 "time": self._clock.now(),
                 "kill_switch": self._kill_switch.on,
                 "components": {c.name: c.health().state.value for c in system.components},
+                "deployment": system.deployment.status(),
             }
         if action == "read positions":
             return {"positions": system.ledger.positions()}
@@ -233,11 +240,31 @@ class OperatorAPI:
             return {"metrics": {k: v for c in system.components for k, v in c.metrics().items()}}
         if action == "send an order":
             return self._order(_json_object(body))
+        if action == "deploy a version":
+            return self._deploy(_json_object(body))
         data = _json_object(body)
-        reason = data.get("reason", "operator")
-        if not isinstance(reason, str) or not 0 < len(reason) <= 200:
-            raise InvalidInput("kill switch", "reason", "must be text of 1 to 200 characters")
-        return {"kill_switch": True, "cancels_sent": self._kill_switch.pull(f"operator: {reason}")}
+        if action == "roll back a version":
+            return {"event": vars(system.deployment.rollback(f"operator: {_reason(data)}"))}
+        return {"kill_switch": True, "cancels_sent": self._kill_switch.pull(f"operator: {_reason(data)}")}
+
+    def _deploy(self, data: dict[str, Any]) -> dict[str, Any]:
+        for key in data:
+            if key not in _DEPLOY_FIELDS:
+                raise InvalidInput(
+                    "deploy", str(key)[:40], f"unknown field (known: {', '.join(_DEPLOY_FIELDS)})"
+                )
+        deployment = self._system.deployment
+        version, mode = data.get("version"), data.get("mode", "canary")
+        if not isinstance(version, str) or not _TOKEN.match(version):
+            raise InvalidInput("deploy", "version", "must be 1 to 64 letters, digits, _ or -")
+        if mode not in _DEPLOY_MODES:
+            raise InvalidInput("deploy", "mode", f"must be one of {', '.join(_DEPLOY_MODES)}")
+        if mode == "switch":
+            return {"event": vars(deployment.switch(version, "operator: manual switch"))}
+        share = data.get("canary_share", GateSettings.canary_share)
+        if isinstance(share, bool) or not isinstance(share, int | float):
+            raise InvalidInput("deploy", "canary_share", "must be a number in (0, 1]")
+        return {"event": vars(deployment.deploy(version, GateSettings(canary_share=float(share))))}
 
     def _order(self, data: dict[str, Any]) -> dict[str, Any]:
         for key in data:
@@ -268,6 +295,13 @@ class OperatorAPI:
         if client_id is not None:
             self._client_ids[client_id] = sent
         return {"cl_ord_id": sent}
+
+
+def _reason(data: dict[str, Any]) -> str:
+    reason = data.get("reason", "operator")
+    if not isinstance(reason, str) or not 0 < len(reason) <= 200:
+        raise InvalidInput("request", "reason", "must be text of 1 to 200 characters")
+    return reason
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -49,9 +49,11 @@ Feature: Deployment is one command, staged, and rolled back automatically when a
     And it restarts from its database and trades for another 60 simulated seconds
     Then every order and fill the exchange recorded for the account is in the books exactly once
 
-  @pending @criterion:RISK-STAGED-DEPLOY @criterion:RISK-FALLBACK
+  @criterion:RISK-STAGED-DEPLOY @criterion:RISK-FALLBACK
   Scenario: The manual deployment and fallback procedure of the runbook works step by step
     Given a live simulated session trading with system version 1
-    When the operator follows the runbook's manual procedure to deploy version 2 and fall back to version 1
-    Then each command of the procedure succeeds
-    And version 1 handles all new orders afterwards
+    When the operator follows the runbook's manual procedure to switch to version 2 and fall back to version 1, 60 simulated seconds apart
+    Then each request of the procedure succeeds and the status shows the version it switched to
+    And version 2 sent every new order while it was active, over at least 50 orders
+    And version 1 sends every new order after the fallback, over at least 50 orders
+    And the system's orders, fills and positions reconcile exactly with the exchange

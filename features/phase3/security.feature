@@ -23,10 +23,7 @@ Feature: Only authenticated, authorised callers can trade or operate the system
       | viewer's signed request             | read positions      | allowed               |
       | trader's signed request             | send an order       | allowed               |
       | risk officer's signed request       | trigger kill switch | allowed               |
-
-    @pending
-    Examples: deployment (not built yet)
-      | request                             | action              | outcome               |
+      | trader's signed request             | deploy a version    | refused as forbidden  |
       | admin's signed request              | deploy a version    | allowed               |
 
   @criterion:P3-SECURE-BROKER @criterion:P3-SECURITY
