@@ -34,6 +34,7 @@ from system.bus import DataFlowManager
 from system.cache import MarketDataEnhancer
 from system.component import Health, HealthState
 from system.database import OperationsDatabase
+from system.deployment import DeploymentSystem
 from system.errors import InvalidInput
 from system.health import HealthCheckSystem
 from system.ledger import PaperTradingSystem
@@ -949,3 +950,47 @@ def _restore_skips_table(p: Planter) -> None:
         db.close()
 
     p.wrap(system.backup, "restore", restore)
+
+
+@defect(
+    "rollback-leaves-canary-routing",
+    "A failed canary is reported rolled back, but it keeps taking its share of the orders.",
+    "P3-ROLLBACK-DR",
+    "RISK-FALLBACK",
+    "RISK-PERF-ROLLBACK",
+)
+def _rollback_leaves_canary(p: Planter) -> None:
+    # The rollback event is written (the system's history claims it), but the canary is not removed.
+    def roll_back(_original, deployment, canary, reason):  # noqa: ANN001, ANN202
+        return deployment._event("rolled back", canary.version, reason, canary)
+
+    p.wrap(DeploymentSystem, "_roll_back", roll_back)
+
+
+@defect(
+    "deployment-doubles-orders",
+    "When a version takes over, the orders it inherits are sent to the exchange again under new ids.",
+    "P3-DEPLOY-AUTOMATION",
+    "RISK-STAGED-DEPLOY",
+    "RISK-FALLBACK",
+)
+def _deployment_doubles(p: Planter) -> None:
+    # A hand-over that "re-arms" each open order by sending its NewOrder again, untracked.
+    engines: dict[int, Any] = {}
+
+    def attributing(original, deployment, engine):  # noqa: ANN001, ANN202
+        engines[id(deployment)] = engine
+        return original(deployment, engine)
+
+    def event(original, deployment, kind, *args, **kwargs):  # noqa: ANN001, ANN202
+        if kind in ("promoted", "switched"):
+            engine = engines[id(deployment)]
+            for record in list(engine.orders().values()):
+                if record.live and not record.pending:
+                    typ = OrdType.MARKET if record.price is None else OrdType.LIMIT
+                    r = record
+                    engine._send(NewOrder(f"{r.cl_ord_id}R", r.symbol, r.side, r.leaves_qty, typ, r.price))
+        return original(deployment, kind, *args, **kwargs)
+
+    p.wrap(DeploymentSystem, "attributing", attributing)
+    p.wrap(DeploymentSystem, "_event", event)
