@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 
+import psutil
 import pytest
 
 from reports.campaign import Selection, aggregate, campaign, quantile, rerun_command, seed_path, wilson
@@ -146,6 +147,20 @@ def test_a_campaign_on_two_workers_writes_every_seed_and_its_report(undisturbed)
         assert len(records) == 10 and {r["status"] for r in records} == {"passed"}
 
 
+def kill_a_worker_running_a_seed(client):
+    """SIGKILL a worker process whose task is inside its behave run; (pid, seed, that run) or None."""
+    for pid in client.run(os.getpid).values():
+        for child in psutil.Process(pid).children():
+            try:
+                command = child.cmdline()
+            except psutil.NoSuchProcess:  # a run that ended as we looked
+                continue
+            if "audit.run_one" in command:
+                os.kill(pid, signal.SIGKILL)
+                return pid, int(command[command.index("--seed") + 1]), child
+    return None
+
+
 def test_a_worker_killed_mid_campaign_is_retried_and_the_result_equals_an_undisturbed_run(
     client, undisturbed, tmp_path
 ):
@@ -155,24 +170,19 @@ def test_a_worker_killed_mid_campaign_is_retried_and_the_result_equals_an_undist
         target=lambda: finished.update(data=campaign(SEEDS, CHEAP, out, client=client, progress=False))
     )
     runner.start()
-    killed = None
+    killed = None  # (worker pid, the seed its behave run was running)
     deadline = time.monotonic() + 40
     while killed is None and time.monotonic() < deadline:
-        busy = {w: keys for w, keys in client.processing().items() if keys}
-        if seed_path(out, SEEDS[0]).parent.exists() and busy:  # one seed done, another running
-            worker, keys = next(iter(busy.items()))
-            pid = client.run(os.getpid, workers=[worker])[worker]
-            time.sleep(0.5)  # into its behave run
-            os.kill(pid, signal.SIGKILL)
-            killed = (pid, {int(str(k).rsplit("-", 1)[1]) for k in keys})
+        if seed_path(out, SEEDS[0]).parent.exists():  # mid-campaign: a seed is already stored
+            killed = kill_a_worker_running_a_seed(client)
         time.sleep(0.05)
     runner.join(timeout=90)
-    assert killed is not None, "no task was running to kill"
-    pid, seeds_on_it = killed
+    assert killed is not None, "no worker was running a seed to kill"
+    pid, seed, behave_run = killed
+    behave_run.wait(timeout=10)  # its behave run died with it, not left running as an orphan
     data = finished["data"]
     assert data["task_errors"] == [] and data["missing_seeds"] == []
-    for seed in seeds_on_it:
-        assert json.loads(seed_path(out, seed).read_text())["worker_pid"] != pid, "rerun elsewhere"
+    assert json.loads(seed_path(out, seed).read_text())["worker_pid"] != pid, "the lost seed was rerun"
     base_out, base = undisturbed
     assert stored_records(out, SEEDS) == stored_records(base_out, SEEDS)
     assert data["criteria"] == base["criteria"]
