@@ -533,6 +533,10 @@ def main(args: argparse.Namespace) -> int:
         print("campaign: --seeds must be at least 1", file=sys.stderr)
         return 2
     register = load_register().criteria
+    unknown = sorted(set(args.criteria or ()) - {c.id for c in register})
+    if unknown:
+        print(f"campaign: --criteria: not in the register: {', '.join(unknown)}", file=sys.stderr)
+        return 2
     criteria = tuple(args.criteria or (c.id for c in register if c.kind == "automatic" and not c.verdict))
     selection = Selection(criteria, args.filter)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))

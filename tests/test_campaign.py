@@ -211,3 +211,11 @@ def test_seeds_stored_for_another_selection_are_refused(undisturbed):
 
 def test_the_rerun_command_names_the_seed_and_the_criterion():
     assert rerun_command(17, "P2-X") == ".venv/bin/behave -D seed=17 --tags=@criterion:P2-X"
+
+
+def test_the_command_refuses_a_criterion_not_in_the_register(capsys, tmp_path):
+    from reports.__main__ import main
+
+    assert main(["campaign", "--seeds", "2", "--criteria", "P9-NOPE", "--out", str(tmp_path)]) == 2
+    assert "not in the register: P9-NOPE" in capsys.readouterr().err
+    assert not (tmp_path / "campaign-seeds").exists()
