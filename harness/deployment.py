@@ -1,12 +1,20 @@
 """Deploying versions into a running simulated session, and judging each switch from the venue.
 
 The versions are those of :mod:`harness.versions`. Who decided an order is read from its size at
-the venue, never from the system's own attribution.
+the venue, never from the system's own attribution. From the command line, one command runs a
+simulated session and deploys a version into it (``python -m harness.deployment --help``): it
+prints each deployment event and the venue's orders per version as JSON lines, and exits 0 only
+when the system's orders, fills and positions reconcile exactly with the exchange at the end.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from harness.operations import OperatorClient
@@ -110,3 +118,54 @@ def manual_procedure(session: TradingSession, trade: float) -> list[ProcedureSte
         steps.append(ProcedureStep(session.now, request, response.status, response.body))
         session.run(trade)
     return steps
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.deployment",
+        description="Run a simulated session, deploy a version into it, and reconcile with the exchange.",
+    )
+    parser.add_argument("--version", default="2", help=f"the version to deploy (one of {', '.join(SIZES)})")
+    parser.add_argument("--mode", choices=("canary", "switch"), default="canary")
+    parser.add_argument("--at", type=float, default=60.0, help="simulated second of the deployment")
+    parser.add_argument("--seconds", type=float, default=180.0, help="simulated seconds in all")
+    parser.add_argument("--canary-share", type=float, default=GateSettings.canary_share)
+    parser.add_argument("--rollback-at", type=float, default=None, help="roll back by hand at this second")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--symbols", type=int, default=3)
+    parser.add_argument("--snapshot", type=Path, default=None, help="save the monitoring snapshot here")
+    args = parser.parse_args(argv)
+    if not 0 < args.at < args.seconds <= 86_400:
+        parser.error("--at must be after 0 and before --seconds (at most 86400)")
+    session = deployment_session(args.seed, args.symbols)
+    try:
+        deployment = session.system.deployment
+        session.run(args.at)
+        try:
+            if args.mode == "switch":
+                deployment.switch(args.version)
+            else:
+                deployment.deploy(args.version, GateSettings(canary_share=args.canary_share))
+        except ValueError as refused:  # InvalidInput: an unknown version, a bad share
+            print(f"error: {refused}", file=sys.stderr)
+            return 2
+        if args.rollback_at is not None and args.at < args.rollback_at < args.seconds:
+            session.run(args.rollback_at - session.now)
+            deployment.rollback("operator: by hand")
+        session.run(args.seconds - session.now)
+        for event in deployment.history:
+            print(json.dumps({"event": asdict(event)}))
+        counts = {v: share(venue_orders(session), v)[0] for v in SIZES}
+        print(json.dumps({"venue_orders_by_version": counts, "active": deployment.active}))
+        if args.snapshot is not None:
+            args.snapshot.parent.mkdir(parents=True, exist_ok=True)
+            args.snapshot.write_text(session.system.monitoring.snapshot_json())
+        result = session.reconcile()
+        print(json.dumps({"reconciliation": result.summary()}))
+        return 0 if result.ok else 1
+    finally:
+        session.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
