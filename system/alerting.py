@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from system.component import Health, HealthState, Lifecycle
+from system.component import Health, HealthState, Periodic
 from system.errors import InvalidInput
 from system.monitoring import LATENCY_BUCKETS, AdvancedMonitoringFramework
 from system.settings import AlertSettings, alert_settings
@@ -127,7 +127,7 @@ def histogram_quantile(q: float, buckets: Sequence[tuple[float, float]]) -> floa
     return lower
 
 
-class AlertingSystem(Lifecycle):
+class AlertingSystem(Periodic):
     """Evaluates the six rules on the monitoring framework's collection; see the module docstring.
 
     The responses act through the components' own public methods, handed in by the assembly: the
@@ -229,19 +229,12 @@ class AlertingSystem(Lifecycle):
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def _on_start(self) -> None:
-        self._handle = self._timer.call_later(self.settings.interval, self._tick)
+    @property
+    def interval(self) -> float:
+        return self.settings.interval
 
-    def _on_stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-
-    def _tick(self) -> None:
-        if not self.running:
-            return
+    def tick(self) -> None:
         self.evaluate()
-        self._handle = self._timer.call_later(self.settings.interval, self._tick)
 
     # --- evaluation ------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from system.component import Health, HealthState, Lifecycle
+from system.component import Health, HealthState, Periodic
 from system.monitoring import AdvancedMonitoringFramework
 from venue.clock import Clock, Timer, TimerHandle
 
@@ -87,7 +87,7 @@ class AnalyticsReport:
         return asdict(self)
 
 
-class RealtimeAnalyticsEngine(Lifecycle):
+class RealtimeAnalyticsEngine(Periodic):
     """Session KPIs and grade from the monitoring framework's collection; see the module docstring."""
 
     name = "realtime_analytics_engine"
@@ -111,18 +111,10 @@ class RealtimeAnalyticsEngine(Lifecycle):
 
     def _on_start(self) -> None:
         self._started_at = self._clock.now()
-        self._handle = self._timer.call_later(self.interval, self._tick)
+        super()._on_start()
 
-    def _on_stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-
-    def _tick(self) -> None:
-        if not self.running:
-            return
+    def tick(self) -> None:
         self.evaluate()
-        self._handle = self._timer.call_later(self.interval, self._tick)
 
     def report(self) -> AnalyticsReport:
         """Collect now, then compute the KPIs and grade from that collection."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from venue.clock import Timer, TimerHandle
+
 
 class HealthState(StrEnum):
     HEALTHY = "healthy"
@@ -78,3 +80,35 @@ class Lifecycle:
 
     def _stopped_health(self) -> Health | None:
         return None if self.running else Health(HealthState.STOPPED, f"{self.name} is not running")
+
+
+class Periodic(Lifecycle):
+    """A component that does its work, :meth:`tick`, every ``interval`` seconds of the injected timer
+    while it runs. A subclass sets ``_timer`` and ``interval`` and implements ``tick``; its own
+    ``_on_start`` or ``_on_stop``, if it has one, calls this class's."""
+
+    _timer: Timer
+    interval: float
+    _handle: TimerHandle | None = None
+
+    def _on_start(self) -> None:
+        self._handle = self._timer.call_later(self.interval, self._tick)
+
+    def _on_stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _tick(self) -> None:
+        self._handle = None
+        if not self.running:
+            return
+        try:
+            self.tick()
+        finally:
+            # A failing tick is reported by the exception; the component keeps its beat.
+            if self.running:
+                self._handle = self._timer.call_later(self.interval, self._tick)
+
+    def tick(self) -> None:
+        raise NotImplementedError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from system.component import Component, Health, HealthState, Lifecycle
+from system.component import Component, Health, HealthState, Periodic
 from system.errors import InvalidInput
 from venue.clock import Clock, Timer, TimerHandle
 
@@ -22,7 +22,7 @@ class Transition:
     detail: str = ""
 
 
-class HealthCheckSystem(Lifecycle):
+class HealthCheckSystem(Periodic):
     """Polls ``health()`` of each watched component every ``interval`` seconds of the timer."""
 
     name = "health_check_system"
@@ -53,23 +53,8 @@ class HealthCheckSystem(Lifecycle):
 
     # -- polling ---------------------------------------------------------------------------------
 
-    def _on_start(self) -> None:
-        self._handle = self._timer.call_later(self.interval, self._tick)
-
-    def _on_stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-
-    def _tick(self) -> None:
-        self._handle = None
-        if not self.running:
-            return
-        try:
-            self.poll()
-        finally:
-            if self.running:
-                self._handle = self._timer.call_later(self.interval, self._tick)
+    def tick(self) -> None:
+        self.poll()
 
     def poll(self) -> None:
         """Read every watched component's health now and record the ones that changed."""

@@ -38,7 +38,7 @@ from prometheus_client.core import (
     Metric,
 )
 
-from system.component import Component, Health, HealthState, Lifecycle
+from system.component import Component, Health, HealthState, Periodic
 from system.errors import InvalidInput
 from system.perf import PerformanceAnalyzer
 from venue.clock import Clock, Timer, TimerHandle
@@ -183,7 +183,7 @@ def _cumulative(histogram: list[tuple[float, int]], bounds: Sequence[float]) -> 
     return out
 
 
-class AdvancedMonitoringFramework(Lifecycle):
+class AdvancedMonitoringFramework(Periodic):
     """Samples the system's figures on the timer and exports them; see the module docstring."""
 
     name = "advanced_monitoring_framework"
@@ -266,23 +266,15 @@ class AdvancedMonitoringFramework(Lifecycle):
         self._recorded_keys[key] = (path, symbol)
         self._recorded.record(key, seconds)
 
-    def _on_start(self) -> None:
-        self._handle = self._timer.call_later(self.interval, self._tick)
-
     def _on_stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
+        super()._on_stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
 
-    def _tick(self) -> None:
-        if not self.running:
-            return
+    def tick(self) -> None:
         self.collect()
-        self._handle = self._timer.call_later(self.interval, self._tick)
 
     def collect(self) -> None:
         """Take one collection now: read every source and keep the values the export shows.
