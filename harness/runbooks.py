@@ -15,6 +15,7 @@ cannot be quoted without being checked.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
@@ -128,7 +129,11 @@ def run(command: Command, env: dict[str, str]) -> Outcome:
 
 def run_all() -> list[Outcome]:
     """Run every quoted command, after removing what earlier runs wrote (``build/ops``), so a file a
-    command reads was written by a command of this run."""
-    shutil.rmtree(OUTPUT, ignore_errors=True)
-    env = environment()
-    return [run(command, env) for command in all_commands()]
+    command reads was written by a command of this run. Runs in one checkout take turns (a lock
+    file): two test runs at once would otherwise remove each other's files."""
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    with (OUTPUT.parent / "ops.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(OUTPUT, ignore_errors=True)
+        env = environment()
+        return [run(command, env) for command in all_commands()]
