@@ -69,5 +69,6 @@ def unproven(items: list[Item], certification: Certification) -> list[str]:
             if result is None:
                 out.append(f"{item.text!r}: {cid} has no result")
             elif result.status not in PROVEN:
-                out.append(f"{item.text!r}: {cid} {result.status} ({result.reason})")
+                why = result.reason if len(result.reason) <= 120 else result.reason[:117] + "..."
+                out.append(f"{item.text!r}: {cid} {result.status} ({why})")
     return out
