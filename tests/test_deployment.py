@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.deployment import deployment_session
+from harness.operations import OperatorClient
 from system.deployment import DeploymentSystem, GateSettings, Version
 from system.errors import InvalidInput
 from tests.fakes import FakeClock, FakeTimer
@@ -150,3 +152,40 @@ def test_bad_requests_are_refused_by_name(call, message):
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
         call(d)
     assert d.active == "1"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"version": "9"}', "version"),
+        (b'{"version": "2", "mode": "yolo"}', "mode"),
+        (b'{"version": "2", "canary_share": "half"}', "canary_share"),
+        (b'{"version": "2", "canary_share": 1.5}', "canary_share"),
+        (b'{"version": "2", "force": true}', "force"),
+        (b'{"version": "2\' OR 1=1 --"}', "version"),
+        (b"not json", "body"),
+    ],
+)
+def test_a_bad_deploy_request_is_refused_naming_the_field_and_deploys_nothing(body, field):
+    session = deployment_session(seed=3)
+    try:
+        session.run(5.0)
+        answer = OperatorClient(session).call("admin", "POST", "/deploy", body)
+        assert answer.status == 400 and answer.body["field"] == field, answer.body
+        assert session.system.deployment.history == [] and session.system.deployment.active == "1"
+    finally:
+        session.close()
+
+
+def test_the_operator_api_deploys_switches_and_rolls_back_for_the_admin():
+    session = deployment_session(seed=3)
+    try:
+        session.run(5.0)
+        client = OperatorClient(session)
+        assert client.call("admin", "POST", "/deploy", b'{"version": "2", "mode": "switch"}').status == 200
+        assert client.call("viewer", "GET", "/status").body["deployment"]["active"] == "2"
+        assert client.call("trader", "POST", "/rollback", b"{}").status == 403
+        assert client.call("admin", "POST", "/rollback", b'{"reason": "drill"}').status == 200
+        assert client.call("viewer", "GET", "/status").body["deployment"]["active"] == "1"
+    finally:
+        session.close()
