@@ -929,6 +929,7 @@ def _halt_ignored(p: Planter) -> None:
     "A system started on a restored database does not rebuild its orders from the venue's replay: "
     "the orders it cannot match are lost to it and its first new ids collide with old ones.",
     "P4-BACKUP-RECOVERY",
+    "P3-ROLLBACK-DR",
 )
 def _restart_no_replay(p: Planter) -> None:
     def recover_from_venue(_original, engine):  # noqa: ANN001, ANN202
@@ -994,3 +995,4 @@ def _deployment_doubles(p: Planter) -> None:
 
     p.wrap(DeploymentSystem, "attributing", attributing)
     p.wrap(DeploymentSystem, "_event", event)
+

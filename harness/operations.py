@@ -683,8 +683,20 @@ def backup_and_destroy(session: TradingSession, folder: Path, then: float = 10.0
 def restore_and_restart(session: TradingSession, copy: Path) -> TradingSystem:
     """The operator's recovery: restore the database from ``copy``, start a fresh system on it that
     rebuilds its orders from the venue, and put it in the session in place of the destroyed one."""
+    backups.restore(copy, session.system.settings.ledger_path)
+    return restart(session)
+
+
+def crash(session: TradingSession) -> None:
+    """The system's host dies mid-session: every bit of its memory is gone, its connections close as
+    a dead process's do, and it does nothing more. Only its database file is left."""
+    session.tap.crash()
+
+
+def restart(session: TradingSession) -> TradingSystem:
+    """Start a fresh system on the session's database file, rebuilding its orders from the venue, and
+    put it in the session in place of the one before."""
     settings = session.system.settings
-    backups.restore(copy, settings.ledger_path)
     tap = session.tap
 
     def run_timer(callback: Any) -> None:

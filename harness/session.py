@@ -89,9 +89,12 @@ class TradingSession:
         # The tap sits between the system and the (charged) venue: it sees what crosses the boundary.
         settings = load_settings({"account": ACCOUNT, **spec.settings})
         self.tap = VenueTap(venue, self.clock.now, settings.stale_after)
-        charger, started = self.charger, self.tap.started
+        charger, started, tap = self.charger, self.tap.started, self.tap
+        generation = tap.generation
 
         def run_timer(callback: Callable[[], None]) -> None:
+            if tap.generation != generation:
+                return  # the host this system ran on has crashed
             started()
             if charger is None:
                 callback()

@@ -77,6 +77,9 @@ class VenueTap:
         self._gapped: set[str] = set()
         self._halted: set[str] = set()
         self._last_md = -1.0  # simulated time of the last market data delivered; -1 before any
+        # The host the system runs on: a crash ends a generation, and nothing reaches a dead one.
+        self.generation = 0
+        self._open: list[Connection | FeedSubscription] = []
         self.md_times = array("d")  # simulated arrival time of every market data message
 
     # --- what the system is doing now ------------------------------------------------------------
@@ -97,7 +100,11 @@ class VenueTap:
     def connect(
         self, on_receive: Callable[[Envelope], None], on_disconnect: Callable[[str], None]
     ) -> Connection:
+        generation = self.generation
+
         def received(envelope: Envelope) -> None:
+            if generation != self.generation:
+                return
             self._trigger = self._now()
             body = envelope.body
             kind = type(body)
@@ -110,20 +117,39 @@ class VenueTap:
                 self.amendments_answered.add(body.cl_ord_id)
             on_receive(envelope)
 
-        connection = self._venue.connect(received, self.wrap(on_disconnect))
+        def disconnected(reason: str) -> None:
+            if generation == self.generation:
+                self._trigger = self._now()
+                on_disconnect(reason)
+
+        connection = self._venue.connect(received, disconnected)
+        self._open.append(connection)
         return _TappedConnection(connection, self)
 
     def subscribe(self, on_market_data: Callable[..., None]) -> FeedSubscription:
         times = self.md_times.append
+        generation = self.generation
 
         def shown(message: Any) -> None:
+            if generation != self.generation:
+                return
             self._trigger = now = self._now()
             self._last_md = now
             times(now)
             self._see(message, now)
             on_market_data(message)
 
-        return self._venue.subscribe(shown)
+        subscription = self._venue.subscribe(shown)
+        self._open.append(subscription)
+        return subscription
+
+    def crash(self) -> None:
+        """The system's host dies: the operating system closes its connections and its feed (the venue
+        sees them go), and nothing more reaches the dead system's callbacks."""
+        self.generation += 1
+        opened, self._open = self._open, []
+        for link in opened:
+            link.close()
 
     def _see(self, message: Any, now: float) -> None:
         symbol, seq = message.symbol, message.seq

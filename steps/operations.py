@@ -568,3 +568,49 @@ def restored_positions(context):
     )
     lost = ops.lost_in_restore(context.backup_copy, s.system.settings.ledger_path)
     assert not any(lost.values()), f"rows of the backup missing from the restored database: {lost}"
+
+
+# --- crash and restart --------------------------------------------------------------------------
+
+
+@when("the system crashes after {seconds:Count} simulated seconds, losing all its memory")
+def system_crashes(context, seconds):
+    s = trading(context)
+    s.run(float(seconds))
+    context.orders_before_crash = len(s.market.exchange.records(ACCOUNT).orders)
+    ops.crash(s)
+
+
+@when("it restarts from its database and trades for another {seconds:Count} simulated seconds")
+def system_restarts(context, seconds):
+    s = trading(context)
+    ops.restart(s)
+    s.run(float(seconds))
+
+
+@then("every order and fill the exchange recorded for the account is in the books exactly once")
+def books_exactly_once(context):
+    s = trading(context)
+    result = s.reconcile()
+    _, fill_ids = ops.ledger_positions(context.database_file)
+    records = s.market.exchange.records(ACCOUNT)
+    context.evidence.table(
+        "crash and restart",
+        [
+            {
+                "orders at the exchange before the crash": context.orders_before_crash,
+                "orders at the exchange at the end": result.orders,
+                "fills at the exchange": result.fills,
+                "distinct fills in the database": len(fill_ids),
+                "orders rebuilt from the venue": s.system.engine.adopted,
+                "differences": len(result.differences),
+            }
+        ],
+    )
+    assert len(records.orders) > context.orders_before_crash, (
+        "no order reached the exchange after the restart"
+    )
+    assert result.ok, result.summary()
+    assert len(fill_ids) == result.fills, (
+        f"{len(fill_ids)} distinct fills in the database, {result.fills} at the exchange"
+    )

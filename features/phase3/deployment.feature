@@ -5,7 +5,6 @@ Feature: Deployment is one command, staged, and rolled back automatically when a
   rolled back to the previous one. No order is lost or doubled across a switch, and the manual
   procedure in the runbook is a tested command sequence. Which version sent an order is read at the
   exchange from the order itself: each version the scenarios deploy sends its own order size.
-  (Pending: the scenario tagged @pending, whose part is not built yet; not run until it is.)
 
   @criterion:P3-DEPLOY-AUTOMATION
   Scenario: A new version deployed with one command takes over without losing an order
@@ -42,7 +41,7 @@ Feature: Deployment is one command, staged, and rolled back automatically when a
     And the bad version sends no order after the rollback, over at least 50 orders
     And the system's orders, fills and positions reconcile exactly with the exchange
 
-  @pending @criterion:P3-ROLLBACK-DR
+  @criterion:P3-ROLLBACK-DR
   Scenario: A crash mid-session loses nothing: the system restarts from its database and reconciles
     Given a live simulated session in a normal market of 3 symbols with the production database
     When the system crashes after 120 simulated seconds, losing all its memory
