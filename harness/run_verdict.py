@@ -18,7 +18,7 @@ from pathlib import Path
 from reports.attestations import Verdict, judge
 from reports.certification import Certification, certify
 from reports.register import Register, load_register
-from reports.render import human
+from reports.render import SECURITY_CRITERIA, human
 from reports.results import Planned, load_evidence, outcome, planned_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +163,26 @@ def performance_rows_missing(run: JudgedRun, report: WrittenReport) -> list[str]
                 method = f["method"].replace("|", "\\|")
                 if not any(f"| {criterion.id} |" in row and value in row and method in row for row in rows):
                     missing.append(f"{criterion.id}: {f['name']} = {value} (method: {f['method'][:60]}...)")
+    return missing
+
+
+def security_rows_missing(run: JudgedRun, report: WrittenReport) -> list[str]:
+    """Security checks (scenarios of the security criteria) that the security compliance report does
+    not list with the result the run recorded; also a report that lists no check at all."""
+    section = report.markdown.split("(DEL-SECURITY-REPORT)", 1)[-1].split("\n## ", 1)[0]
+    rows = [
+        line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| criterion")
+    ]
+    if "(DEL-SECURITY-REPORT)" not in report.markdown or not rows:
+        return ["the report has no security compliance report, or it lists no check"]
+    listed = {c["id"]: c for c in report.data["criteria"]}
+    missing = []
+    for cid in SECURITY_CRITERIA:
+        for sc in listed[cid]["scenarios"]:
+            if not any(
+                f"| {cid} |" in row and sc["name"] in row and f"| {sc['status']} |" in row for row in rows
+            ):
+                missing.append(f"{cid}: {sc['name']} ({sc['status']})")
     return missing
 
 

@@ -3,7 +3,8 @@
 Figures are rounded for reading (98.2%, 349,000 updates/s, 4.3 ms); ``certification.json`` keeps the
 exact values. The markdown holds the traceability matrix and the plan's documents generated from
 the run: the final integration report (DEL-INTEGRATION-REPORT), the performance validation report
-(DEL-PERF-REPORT) and the go-live approval (DEL-GOLIVE-APPROVAL).
+(DEL-PERF-REPORT), the security compliance report (DEL-SECURITY-REPORT) and the go-live approval
+(DEL-GOLIVE-APPROVAL).
 """
 
 from __future__ import annotations
@@ -213,6 +214,28 @@ def _performance_report(cert: Certification) -> list[str]:
     return lines
 
 
+# The criteria whose scenarios are the security checks of the compliance report.
+SECURITY_CRITERIA = ("P3-SECURITY", "P3-ACCESS-CONTROL", "P3-SECURE-BROKER")
+
+
+def _security_report(cert: Certification) -> list[str]:
+    lines = ["## Security compliance report (DEL-SECURITY-REPORT)", ""]
+    lines.append(
+        "Every security check of this run: each scenario of the security criteria, with its result. "
+        "A check with no result in this run is listed as not run."
+    )
+    lines += ["", "| criterion | check | result |", "|---|---|---|"]
+    for r in cert.results:
+        if r.criterion.id not in SECURITY_CRITERIA:
+            continue
+        if not r.scenarios:
+            lines.append(f"| {r.criterion.id} | no scenario | not run |")
+        for sc in r.scenarios:
+            lines.append(f"| {r.criterion.id} | {_cell(sc.name)} | {sc.status} |")
+    lines.append("")
+    return lines
+
+
 def _approval(cert: Certification) -> list[str]:
     lines = ["## Go-live approval (DEL-GOLIVE-APPROVAL)", ""]
     lines.append(f"**{verdict_line(cert)}.**")
@@ -262,6 +285,6 @@ def markdown(cert: Certification) -> str:
     lines += _matrix(cert)
     lines += _integration_report(cert)
     lines += _performance_report(cert)
+    lines += _security_report(cert)
     lines += _approval(cert)
-    lines.append("The security compliance report (DEL-SECURITY-REPORT) joins when the security work lands.")
     return "\n".join(lines) + "\n"

@@ -117,6 +117,12 @@ def performance_report_complete(context):
     assert not missing, "figures missing from the performance report: " + "; ".join(missing)
 
 
+@then("the security compliance report lists every security check of this run with its result")
+def security_report_complete(context):
+    missing = run_verdict.security_rows_missing(context.run, context.report)
+    assert not missing, "security checks missing from the security compliance report: " + "; ".join(missing)
+
+
 @then("approval is granted only at GOLD with nothing failed, not run or not attested")
 def approval_follows_rule(context):
     problem = run_verdict.approval_rule_broken(context.report)

@@ -3,7 +3,6 @@ Feature: Only authenticated, authorised callers can trade or operate the system
   The operator interface (status, positions, kill switch, deploy, backup, metrics) authenticates every
   request with a signed API key and authorises it by role; every decision is audited. Venue sessions
   cannot be hijacked or replayed. Together these are the plan's security compliance.
-  (Pending: the scenarios tagged @pending, whose parts are not built yet; not run until they are.)
 
   @criterion:P3-ACCESS-CONTROL @criterion:P3-SECURITY
   Scenario Outline: A <request> to <action> is <outcome> and audited
@@ -51,9 +50,3 @@ Feature: Only authenticated, authorised callers can trade or operate the system
       | client order id | an SQL-looking string       |
       | body            | a payload of 10 megabytes   |
       | body            | malformed JSON              |
-
-  @pending @criterion:DEL-SECURITY-REPORT
-  Scenario: The security compliance report is generated from this run's security results
-    Given the security scenarios of this run have results
-    When the certification report is written
-    Then its security compliance report lists every security check with its result

@@ -43,6 +43,11 @@ Feature: The certification judges this run's results
     When the certification command writes its report on this run's results
     Then the performance validation report lists every figure of a performance criterion with its target, value, samples and method
 
+  @criterion:DEL-SECURITY-REPORT
+  Scenario: The security compliance report gives every security check of this run with its result
+    When the certification command writes its report on this run's results
+    Then the security compliance report lists every security check of this run with its result
+
   @criterion:DEL-GOLIVE-APPROVAL
   Scenario: The go-live approval follows from the score and names what blocks it
     When the certification command writes its report on this run's results
