@@ -50,7 +50,7 @@ Feature: The WS4-P5 trading baseline is maintained
     Then the cache hit rate is at least 95%, over at least 1,000 cache reads
     And no quote the cache served differed from the market data system's book, over at least 1,000 quotes served
 
-  @criterion:BASE-CONNECTION-REUSE @criterion:P3-SECURE-BROKER
+  @smoke @criterion:BASE-CONNECTION-REUSE @criterion:P3-SECURE-BROKER
   Scenario: The exchange accepts every logon of a correctly configured system
     Given a normal market in 3 symbols
     And the trading system trades on it with its default configuration

@@ -1,3 +1,4 @@
+@smoke
 Feature: Matching orders by price, then time
   The exchange fills an incoming order against the best-priced resting orders first and, among
   orders at the same price, the one that arrived first. A trade happens at the resting order's price.

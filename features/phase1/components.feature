@@ -20,7 +20,7 @@ Feature: Component integration: every optimization component is available and sp
       | Advanced Monitoring Framework |
       | Real-time Analytics Engine    |
 
-  @criterion:FIX-API-ALIGNMENT @criterion:P1-API-CONSISTENCY
+  @smoke @criterion:FIX-API-ALIGNMENT @criterion:P1-API-CONSISTENCY
   Scenario: Every component of the running system answers the same component API
     Given a normal market in 2 symbols
     And the trading system trades on it with its default configuration

@@ -15,7 +15,7 @@ Feature: Data flows between components reliably and in order
       | 70 | stale_feed |       |         | 2        |
     When the market trades for 100 seconds
 
-  @criterion:P2-CROSS-COMPONENT
+  @smoke @criterion:P2-CROSS-COMPONENT
   Scenario: At least 98% of published messages reach a consumer once and in order
     Then the data flow reliability is at least 98%, over at least 1,000 published messages
 

@@ -3,7 +3,7 @@ Feature: The market integration workflow works end to end
   A quote from the exchange leads to a decision, the decision to an order, the order to a fill at
   the exchange, the fill to a position and P&L in the ledger, and the monitoring shows each step.
 
-  @criterion:P2-WORKFLOW
+  @smoke @criterion:P2-WORKFLOW
   Scenario: A quote becomes a position and P&L, and the metrics show every step
     Given a normal market in 2 symbols
     And the trading system trades on it with its default configuration
