@@ -995,4 +995,3 @@ def _deployment_doubles(p: Planter) -> None:
 
     p.wrap(DeploymentSystem, "attributing", attributing)
     p.wrap(DeploymentSystem, "_event", event)
-
