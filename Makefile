@@ -28,7 +28,7 @@ test: $(NATIVE)
 	$(PY) -m pytest
 	SIMULATOR_PURE=1 $(PY) -m pytest -q $(addprefix tests/test_,book.py book_properties.py replay.py \
 	    exchange.py determinism.py faults_profiles.py gateway.py)
-	$(BEHAVE) -f progress --tags="not @slow and not @pending and not @verdict"
+	$(BEHAVE) -f null --tags="not @slow and not @pending and not @verdict"
 
 # The suite proves it can fail: plants each defect of audit/defects.py in a fresh process, runs the
 # scenarios of the criteria it must turn red, writes reports/audit.json; fails if a defect survives.
