@@ -19,7 +19,16 @@ from tabulate import tabulate
 
 from audit.defects import CATALOGUE, Defect, by_name
 from audit.report import build, passed, previous_seconds, summary, table, write
-from audit.runner import ROOT, Outcome, baseline_problems, jobs_for, judge, run_all, sources_fingerprint
+from audit.runner import (
+    ROOT,
+    Outcome,
+    baseline_problems,
+    jobs_for,
+    judge,
+    red_baseline_parts,
+    run_all,
+    sources_fingerprint,
+)
 
 REPORT = ROOT / "reports" / "audit.json"
 WORKDIR = ROOT / "reports" / "audit"  # each run's evidence, behave report and log
@@ -77,8 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     started, before = time.perf_counter(), sources_fingerprint()
     outcomes = run_all(jobs, WORKDIR, seed, args.workers, args.timeout, show_progress)
+    # A baseline part red with no defect is run again alone, with the machine otherwise idle: timed
+    # figures (wall-clock latency) can miss their bound while every worker competes for the cores.
+    # Red again, it voids the audit; green alone, the report says it needed the second run.
+    alone = red_baseline_parts(outcomes)
+    if alone:
+        outcomes.update(run_all(alone, WORKDIR, seed, 1, args.timeout, show_progress))
     changed = sources_fingerprint() != before
-    result = build(defects, outcomes, seed, args.workers, time.perf_counter() - started, changed)
+    result = build(
+        defects, outcomes, seed, args.workers, time.perf_counter() - started, changed, [j.name for j in alone]
+    )
     write(result, out)
     print(table(result))
     print(summary(result))

@@ -35,6 +35,7 @@ def build(
     workers: int,
     wall_seconds: float,
     sources_changed: bool = False,
+    rerun_alone: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Any]:
     parts = [o for o in outcomes.values() if o.job.is_baseline]
     union = sorted({c for o in parts for c in o.job.criteria})
@@ -73,6 +74,7 @@ def build(
         "wall_seconds": round(wall_seconds, 1),
         "void": bool(void),
         "baseline": {
+            "rerun_alone": list(rerun_alone),
             "criteria": union,
             "red": list(base_judgement.red),
             "not_run": list(base_judgement.not_run),
@@ -115,6 +117,12 @@ def summary(result: dict[str, Any]) -> str:
         f"{len(base['runs'])} runs, {base['seconds']:.1f} s): "
         + ("; ".join(base["problems"]) or "all green"),
     ]
+    if base.get("rerun_alone"):
+        lines.append(
+            "  red under parallel load, so run again alone: "
+            + ", ".join(base["rerun_alone"])
+            + (" (red again)" if base["problems"] else " (green alone)")
+        )
     for r in result["defects"]:
         if r["verdict"] != CAUGHT:
             missed = [c for c in r["criteria"] if c not in r["red"]]

@@ -227,6 +227,15 @@ def jobs_for(
     return sorted(jobs, key=lambda job: -known.get(job.name, 0.0))
 
 
+def red_baseline_parts(outcomes: dict[str, Outcome]) -> list[Job]:
+    """The baseline runs in which a criterion went red with no defect planted."""
+    return [
+        o.job
+        for o in outcomes.values()
+        if o.job.is_baseline and judge(o.job.criteria, o.records, o.timed_out).red
+    ]
+
+
 def run_all(
     jobs: list[Job],
     workdir: Path,

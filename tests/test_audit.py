@@ -27,6 +27,7 @@ from audit.runner import (
     failure_messages,
     jobs_for,
     judge,
+    red_baseline_parts,
     sources_fingerprint,
 )
 
@@ -252,3 +253,15 @@ def test_a_source_changed_while_the_audit_ran_voids_it(tmp_path):
     assert passed(build([a], outcomes, 5, 2, 1.0))
     changed = build([a], outcomes, 5, 2, 1.0, sources_changed=True)
     assert changed["void"] and not passed(changed)
+
+
+def test_only_baseline_parts_red_without_a_defect_are_run_again_alone() -> None:
+    green = Job("baseline-a", None, ("P2-WORKFLOW",), ("features/a.feature",))
+    red = Job("baseline-b", None, ("P2-LOAD-CONDITIONS",), ("features/b.feature",))
+    planted = Job("some-defect", "some-defect", ("P2-LOAD-CONDITIONS",))
+    outcomes = {
+        green.name: Outcome(green, [rec("passed", "P2-WORKFLOW")]),
+        red.name: Outcome(red, [rec("failed", "P2-LOAD-CONDITIONS")]),
+        planted.name: Outcome(planted, [rec("failed", "P2-LOAD-CONDITIONS")]),
+    }
+    assert red_baseline_parts(outcomes) == [red]
