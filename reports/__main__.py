@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reports import allure_files, campaign
 from reports.attestations import DIRECTORY, canonical_text, judge, read_attestation
-from reports.certification import certify, current_commit, load_audit
+from reports.certification import certify, current_commit, load_audit, load_campaign
 from reports.register import RegisterError, load_register
 from reports.render import console, markdown
 from reports.results import EvidenceError, load_evidence, planned_scenarios
@@ -32,6 +32,7 @@ def run_certify(args: argparse.Namespace) -> int:
         records = load_evidence(*args.evidence)
         planned = planned_scenarios(args.features)
         audit = load_audit(args.audit)
+        campaign = load_campaign(args.campaign)
     except (RegisterError, EvidenceError, ValueError) as exc:
         print(f"certify: {exc}", file=sys.stderr)
         return 2
@@ -46,6 +47,7 @@ def run_certify(args: argparse.Namespace) -> int:
         records,
         judge(attestation_ids, args.attestations),
         audit=audit,
+        campaign=campaign,
         commit=current_commit(ROOT),
         started=args.started,
     )
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--features", type=Path, default=Path("features"))
     c.add_argument("--attestations", type=Path, default=DIRECTORY)
     c.add_argument("--audit", type=Path, default=Path("reports/audit.json"))
+    c.add_argument("--campaign", type=Path, default=Path("reports/campaign.json"))
     c.add_argument("--out", type=Path, default=Path("reports"))
     c.add_argument("--started", help="when the run started (ISO 8601), if the evidence does not say")
     c.add_argument("--quiet", action="store_true", help="write the files, print nothing")

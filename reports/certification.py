@@ -88,6 +88,7 @@ class Certification:
     commit: str | None = None
     started: str | None = None
     audit: dict | None = None
+    campaign: dict | None = None  # reports/campaign.json, quoted: confidence over many seeds
     scenario_counts: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -113,6 +114,7 @@ class Certification:
             "scenarios": self.scenario_counts,
             "blockers": list(self.blockers),
             "audit": self.audit,
+            "campaign": self.campaign,
             "criteria": [
                 {
                     "id": r.criterion.id,
@@ -203,6 +205,7 @@ def certify(
     attestations: dict[str, Verdict],
     *,
     audit: dict | None = None,
+    campaign: dict | None = None,
     commit: str | None = None,
     started: str | None = None,
 ) -> Certification:
@@ -229,6 +232,7 @@ def certify(
         commit=commit,
         started=started or (starts[0] if starts else None),
         audit=audit,
+        campaign=campaign,
         scenario_counts=dict(Counter(outcome(r["status"]) for r in by_location.values())),
     )
 
@@ -248,6 +252,17 @@ def current_commit(root: Path) -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return f"{head} (with uncommitted changes)" if dirty else head
+
+
+def load_campaign(path: Path) -> dict | None:
+    """What a certification campaign (``make campaign``) found over many seeds, when one has run:
+    quoted beside this run's result, never counted in its score."""
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not {"seeds", "certified_with_confidence", "criteria"} <= set(data):
+        raise ValueError(f"{path}: expected 'seeds', 'certified_with_confidence' and 'criteria'")
+    return data
 
 
 def load_audit(path: Path) -> dict | None:

@@ -174,6 +174,21 @@ def _integration_report(cert: Certification) -> list[str]:
             )
     else:
         lines.append("- Suite sensitivity: `reports/audit.json` absent (run `make audit`): not quoted")
+    campaign = cert.campaign
+    if campaign:
+        seeds = campaign["seeds"]
+        certain = campaign["certified_with_confidence"]
+        lines.append(
+            f"- Campaign (`make campaign`, `reports/campaign.json`): {len(seeds)} run seeds; "
+            f"{len(certain)} of {len(campaign['criteria'])} criteria certified with confidence (the "
+            f"{campaign.get('interval', 'Wilson')} lower bound of their pass rate at or above "
+            f"{100 * campaign.get('target', 0.95):g}%)"
+            + (f"; flaky: {', '.join(campaign['flaky'])}" if campaign.get("flaky") else "")
+        )
+    else:
+        lines.append(
+            "- Campaign over many seeds: `reports/campaign.json` absent (run `make campaign`): not quoted"
+        )
     lines += [
         "",
         "| phase | criteria | passed | failed | not run | attested | not attested |",

@@ -198,6 +198,8 @@ def certify_command(tmp_path: Path, features: Path, evidence: Path, attestations
             str(attestations),
             "--audit",
             str(tmp_path / "audit.json"),
+            "--campaign",
+            str(tmp_path / "campaign.json"),
             "--out",
             str(out),
             "--quiet",
@@ -262,6 +264,25 @@ def test_the_command_quotes_the_audit(tmp_path):
     certify_command(tmp_path, features, evidence, tmp_path / "none")
     md = (tmp_path / "out" / "certification.md").read_text()
     assert "2 of 3 planted defects caught" in md and "lost-fill" in md
+
+
+def test_the_command_quotes_a_campaign_without_counting_it(tmp_path):
+    features, evidence = write_run(tmp_path, {"P2-WORKFLOW": "failed"})
+    campaign = {
+        "seeds": list(range(1, 21)),
+        "target": 0.95,
+        "interval": "Wilson score, 95% two-sided",
+        "certified_with_confidence": [],
+        "flaky": ["P2-WORKFLOW"],
+        "criteria": [{"id": "P2-WORKFLOW"}, {"id": "BASE-CACHE-HIT"}],
+    }
+    (tmp_path / "campaign.json").write_text(json.dumps(campaign))
+    _, with_campaign = certify_command(tmp_path, features, evidence, tmp_path / "none")
+    md = (tmp_path / "out" / "certification.md").read_text()
+    assert "20 run seeds; 0 of 2 criteria certified with confidence" in md and "flaky: P2-WORKFLOW" in md
+    (tmp_path / "campaign.json").unlink()
+    _, without = certify_command(tmp_path, features, evidence, tmp_path / "none")
+    assert with_campaign["score"] == without["score"] and without["campaign"] is None
 
 
 # --- attestations ----------------------------------------------------------------------------------
