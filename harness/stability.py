@@ -35,7 +35,6 @@ class HealthSampler:
         self.every = every
         self.polls = 0
         self.healthy = 0
-        self.unhealthy: list[tuple[float, str, str]] = []  # (time, component, state), first 200
         env.process(self._poll(env))
 
     def _poll(self, env: simpy.Environment) -> Generator:
@@ -44,27 +43,20 @@ class HealthSampler:
             if not self._system.orchestrator.running:
                 continue
             self.polls += 1
+            system = self._system
+            # Each component is asked once a poll; the blind-spot checks read the same answers.
+            states = {c: c.health().state for c in system.components}
+            if all(state is HealthState.HEALTHY for state in states.values()):
+                self.healthy += 1
             if self._sessions():
                 self._without_since = None
             elif self._without_since is None:
                 self._without_since = env.now
-            elif (
-                env.now - self._without_since > GRACE
-                and self._system.optimizer.health().state is HealthState.HEALTHY
-            ):
+            elif env.now - self._without_since > GRACE and states[system.optimizer] is HealthState.HEALTHY:
                 self.blind.append((env.now, "session pool", "no session of the account at the exchange"))
-            md = self._system.market_data
             silent = self._silence()
-            if silent > self._stale_after + GRACE and md.health().state is HealthState.HEALTHY:
+            if silent > self._stale_after + GRACE and states[system.market_data] is HealthState.HEALTHY:
                 self.blind.append((env.now, "market data system", f"no market data for {silent:.2f} s"))
-            bad = [(c.name, c.health().state) for c in self._system.components]
-            bad = [(name, state) for name, state in bad if state is not HealthState.HEALTHY]
-            if bad:
-                for name, state in bad:
-                    if len(self.unhealthy) < 200:
-                        self.unhealthy.append((env.now, name, state.value))
-            else:
-                self.healthy += 1
 
     def healthy_share(self) -> float:
         return self.healthy / self.polls if self.polls else float("nan")

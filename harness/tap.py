@@ -88,13 +88,6 @@ class VenueTap:
         """A system callback starts now: whatever it sends was decided on input that arrived now."""
         self._trigger = self._now()
 
-    def wrap(self, callback: Callable[..., Any]) -> Callable[..., Any]:
-        def tapped(*args: Any) -> Any:
-            self._trigger = self._now()
-            return callback(*args)
-
-        return tapped
-
     # --- the Venue protocol ----------------------------------------------------------------------
 
     def connect(
@@ -108,13 +101,12 @@ class VenueTap:
             self._trigger = self._now()
             body = envelope.body
             kind = type(body)
-            if kind is ExecutionReport:
-                self._answer(body)
+            if kind is ExecutionReport or kind is CancelReject:
                 self.answer_times.append(self._trigger)
-            elif kind is CancelReject:
-                self.answer_times.append(self._trigger)
-            if (kind is ExecutionReport or kind is CancelReject) and body.cl_ord_id in self.amendments:
-                self.amendments_answered.add(body.cl_ord_id)
+                if kind is ExecutionReport:
+                    self._answer(body)
+                if body.cl_ord_id in self.amendments:
+                    self.amendments_answered.add(body.cl_ord_id)
             on_receive(envelope)
 
         def disconnected(reason: str) -> None:

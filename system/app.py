@@ -60,7 +60,6 @@ class TradingSystem:
         self._clock = clock
         self._timer = timer
         self._feed: FeedSubscription | None = None
-        self._handle_market_data: Callable[[MarketData], None] = lambda m: self.market_data.on_market_data(m)
 
         # The system's structured log; it redacts the venue secret wherever a line would carry it.
         self.log = JsonLog(clock, secrets=[secret])
@@ -77,6 +76,8 @@ class TradingSystem:
             depth_levels=s.depth_levels,
             recovery=self.recovery,
         )
+        # The market data path, bound once: one call per update (instrument_market_data may wrap it).
+        self._handle_market_data: Callable[[MarketData], None] = self.market_data.on_market_data
         self.cache = MarketDataEnhancer(self.market_data, clock)
         self.ledger = PaperTradingSystem(s.ledger_path)
         self.risk = RiskManagementSystem(RiskLimits.from_dict(s.risk), clock, reference_price=self._reference)
@@ -137,8 +138,6 @@ class TradingSystem:
             self.perf,
             log=self.memory.buffer("decisions", DECISION_LOG_SIZE),
             mark_interval=s.mark_interval,
-            timer=timer,
-            decision_interval=s.decision_interval,
         )
         self.health = HealthCheckSystem(clock, timer, interval=s.health_interval)
         self.monitoring = AdvancedMonitoringFramework(

@@ -2,9 +2,7 @@
 
 Each applied update of a symbol marks it for a decision, taken when the market data at hand has
 been applied (the market data path stays short, and updates that arrive together make one
-decision per symbol). Decisions on one symbol are at least ``decision_interval`` of clock time
-apart: an update that comes sooner waits, and a timer takes the decision on the latest book when
-the interval is over, so a burst of updates costs one decision, not one per update. A decision
+decision per symbol). A decision
 reads the symbol's quote through the cache, asks the strategy what to do, and hands the intents to
 the execution engine, timing the feed-to-decision path in the clock's time.
 """
@@ -47,8 +45,6 @@ class DecisionLoop(Lifecycle):
         perf,
         log: BoundedBuffer,
         mark_interval: float = 0.5,
-        timer=None,  # noqa: ANN001 - venue.clock.Timer; needed when decision_interval > 0
-        decision_interval: float = 0.0,
     ) -> None:
         super().__init__()
         self._market_data = market_data
@@ -64,12 +60,6 @@ class DecisionLoop(Lifecycle):
         self._marked_at = -mark_interval
         self._perf = perf
         self._pending: dict[str, float] = {}  # symbol -> venue time of its oldest undecided update
-        if decision_interval and timer is None:
-            raise InvalidInput(self.name, "timer", "a decision interval needs a timer")
-        self._timer = timer
-        self.decision_interval = decision_interval
-        self._decided_at: dict[str, float] = {}  # symbol -> clock time of its last decision
-        self._wake = None  # the timer handle that takes the decisions held back, if one is set
         self.updates = 0
         self.evaluations = 0
         self.decisions = 0
@@ -95,29 +85,12 @@ class DecisionLoop(Lifecycle):
         pending, self._pending = self._pending, {}
         if not self.running:
             return
-        now = self._clock.now()
-        interval, decided_at = self.decision_interval, self._decided_at
         for symbol, since in pending.items():
-            due = decided_at.get(symbol, -interval) + interval
-            if now < due:
-                self._pending[symbol] = since  # held back: decided on the latest book when due
-                if self._wake is None:
-                    self._wake = self._timer.call_later(due - now, self._woken)
-                continue
-            decided_at[symbol] = now
             self._decide(symbol, since)
+        now = self._clock.now()
         if now - self._marked_at >= self.mark_interval:
             self._marked_at = now
             self._mark_to_market()
-
-    def _on_stop(self) -> None:
-        if self._wake is not None:
-            self._wake.cancel()
-            self._wake = None
-
-    def _woken(self) -> None:
-        self._wake = None
-        self.drain()
 
     def _mark_to_market(self) -> None:
         """Value the open positions at the quotes just seen and let risk judge the total P&L and the

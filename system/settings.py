@@ -10,10 +10,6 @@ simulator") come from measurements on the 2-core development machine, three symb
   (a session is dead after 3 intervals of silence, shorter than a round trip).
 - ``health_interval``, ``supervise_interval``, ``mark_interval`` and ``stale_after`` 0.01 to 3,600 s:
   a health poll every 1e-6 s takes 12 s of wall time per simulated second; every 0.01 s is free.
-- ``decision_interval`` 0 to 1 s (default 0: a decision on every update). Conflating decisions
-  trades the cache's hit rate for compute: at 36,000 updates per simulated second in 3 symbols the
-  system was 64% busy deciding on every update (cache hit rate 98.3%), 31% at 0.5 ms (91.0%) and 26%
-  at 2 ms (78.8%); at light load 2 ms cost the hit rate 2 points (97.9% to 96.0%).
 - ``account``: 1 to 64 letters, digits, ``_``, ``.`` or ``-``; an empty one never logs on.
 - ``alerts``: the Alerting System's thresholds and hold times (:class:`AlertSettings`, ranges there);
   an unknown key or a value out of range is refused as ``alerts.<key>``.
@@ -84,9 +80,6 @@ class SystemSettings:
     health_interval: Interval = 0.25
     supervise_interval: Interval = 1.0
     mark_interval: Interval = 0.5  # how often open positions are marked to market and the loss limit checked
-    # The least clock time between two decisions on one symbol: a burst of updates then makes one
-    # decision on the latest book rather than one per update. 0 (the default) decides on every update.
-    decision_interval: Annotated[Number, Field(ge=0, le=1)] = 0.0
     ledger_path: Annotated[Text, Field(min_length=1, max_length=4_096)] = ":memory:"
     strategy: Annotated[Text, Field(min_length=1, max_length=64)] = "mean_reversion"
     strategy_params: dict[str, Any] = field(default_factory=dict)  # checked by the strategy's own params
