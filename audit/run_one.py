@@ -2,7 +2,7 @@
 the scenarios tagged with the given criteria.
 
 ``python -m audit.run_one --defect NAME --criteria A,B --evidence PATH --details PATH --seed N
-[--filter EXPR] [FEATURE ...]``
+[--filter EXPR] [--allure DIR] [FEATURE ...]``
 
 The filter is the tag expression of the suite the gate runs (``make test``): scenarios it leaves
 out (``@slow``, ``@pending`` components not built yet, ``@verdict`` steps that judge a whole run)
@@ -15,6 +15,7 @@ went red from ``--details`` (written by :class:`audit.failures.FailureFormatter`
 behave.ini's formatters (progress on stdout and Allure into reports/allure-results) are replaced
 rather than added to: a ``-f`` on behave's command line is appended to the configured ones, so the
 audit would otherwise fill the certification's Allure results with a deliberately broken system's.
+``--allure DIR`` (the campaign's tasks) adds Allure's formatter writing into DIR instead.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def behave_config(
     seed: int,
     suite_filter: str = "",
     paths: tuple[str, ...] = (),
+    allure: Path | None = None,
 ) -> Configuration:
     config = Configuration(
         [
@@ -61,6 +63,9 @@ def behave_config(
     )
     config.format = ["audit.failures:FailureFormatter"]
     config.outputs = [StreamOpener(str(details))]
+    if allure is not None:
+        config.format.append("allure_behave.formatter:AllureFormatter")
+        config.outputs.append(StreamOpener(str(allure)))
     # run_behave adds its default formatter when the formatters number as many as the configured ones.
     config.defaults.pop("format", None)
     return config
@@ -74,10 +79,11 @@ def run(
     seed: int,
     suite_filter: str = "",
     paths: tuple[str, ...] = (),
+    allure: Path | None = None,
 ) -> int:
     """Run the selection with ``defect`` planted (None: the system as it is); behave's exit status."""
     evidence.parent.mkdir(parents=True, exist_ok=True)
-    config = behave_config(criteria, evidence, details, seed, suite_filter, paths)
+    config = behave_config(criteria, evidence, details, seed, suite_filter, paths, allure)
     if defect is None:
         return run_behave(config)
     with planted(by_name(defect)) as planter:
@@ -97,10 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", required=True, type=Path)
     parser.add_argument("--seed", required=True, type=int)
     parser.add_argument("--filter", default="", help="the suite's tag expression (empty: every scenario)")
+    parser.add_argument("--allure", type=Path, help="also write Allure results into this folder")
     parser.add_argument("paths", nargs="*", help="feature files to run (default: behave.ini's paths)")
     args = parser.parse_args(argv)
     criteria = [c for c in args.criteria.split(",") if c]
-    return run(args.defect, criteria, args.evidence, args.details, args.seed, args.filter, tuple(args.paths))
+    paths = tuple(args.paths)
+    return run(args.defect, criteria, args.evidence, args.details, args.seed, args.filter, paths, args.allure)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,22 @@
 """A certification campaign: the certification's scenarios over many run seeds, each seed a task on
 Dask distributed, aggregated per criterion with a Wilson 95% interval on its pass rate.
 
-    python -m reports campaign --seeds N [--criteria ID ...] [--cluster tcp://host:port] [--workers K]
-                               [--out DIR]
+    python -m reports campaign --seeds N [--criteria ID ...] [--profiles NAME ...]
+                               [--cluster tcp://host:port] [--workers K] [--out DIR]
 
 Each run seed is one task keyed by its seed: a worker runs the selection in a fresh process
-(``python -m audit.run_one``, no defect planted) and returns the evidence records, which the driver
-stores as ``DIR/campaign-seeds/<seed>.json``. A seed already stored is not run again, so an
-interrupted campaign resumes from what it has, and a task retried after its worker was lost
-overwrites its own seed's file: nothing is counted twice. The driver then writes
-``DIR/campaign.json`` and ``DIR/campaign.md``.
+(``python -m audit.run_one``, no defect planted) and returns, as data, the evidence records and the
+run's Allure results. The driver stores the records as ``DIR/campaign-seeds/<seed>.json`` and the
+Allure results in ``DIR/campaign-allure-results/``, every file named ``seed-<seed>-...``. A seed
+already stored is not run again, so an interrupted campaign resumes from what it has, and a task
+retried after its worker was lost replaces its own seed's files: nothing is counted twice. The
+driver then writes ``DIR/campaign.json`` and ``DIR/campaign.md``. What a session journals stays on
+the worker: a failed scenario's Allure results carry the tail of its journal and the command that
+reruns it.
+
+``--profiles`` selects, among the criteria's scenarios, those whose text names one of the given
+market profiles ("a normal market in 3 symbols", "across the calm, ... and illiquid markets"); it
+does not change the market a scenario trades. A scenario that names no market profile is left out.
 
 Why a fresh process per task: behave registers step definitions and parse types globally, so a
 second run in one process fails ("format spec 'Count' not recognised"); a fresh process also keeps a
@@ -24,9 +31,11 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import hashlib
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,6 +46,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from audit.run_one import tag_expression
+from reports.allure_files import categories
 from reports.certification import current_commit
 from reports.register import load_register
 from reports.results import load_evidence, outcome
@@ -46,6 +57,9 @@ Z95 = 1.959963984540054  # the standard normal quantile of 0.975: a two-sided 95
 TARGET = 0.95
 SUITE_FILTER = "not @pending and not @verdict"  # pending scenarios cannot pass; verdicts judge one run
 SEEDS_DIR = "campaign-seeds"
+ALLURE_DIR = "campaign-allure-results"
+FEATURES = ROOT / "features"
+PROFILES = ROOT / "simulator" / "profiles"  # the market profiles, one YAML file each
 
 
 def wilson(passes: int, runs: int, z: float = Z95) -> tuple[float, float]:
@@ -79,10 +93,61 @@ def rerun_command(seed: int, criterion: str) -> str:
 class Selection:
     criteria: tuple[str, ...]
     suite_filter: str = SUITE_FILTER
-    paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # feature files or scenario locations (file:line); none: every feature
+    profiles: tuple[str, ...] = ()  # the market profiles the paths were chosen by; none: any or none
 
     def as_json(self) -> dict:
-        return {"criteria": list(self.criteria), "filter": self.suite_filter, "paths": list(self.paths)}
+        return {
+            "criteria": list(self.criteria),
+            "filter": self.suite_filter,
+            "paths": list(self.paths),
+            "profiles": list(self.profiles),
+        }
+
+
+# -- selection by market profile -------------------------------------------------------------------
+
+
+def market_profiles() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in PROFILES.glob("*.yaml")))
+
+
+def named_profiles(text: str, known: Iterable[str]) -> set[str]:
+    """The market profiles a step's text names: a name, or a list of names ("calm, normal and
+    volatile"), followed by "market" or "markets" (not "market data"). A configuration profile
+    ("the production profile") is not a market."""
+    name = "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True))
+    names = rf"\b(?:{name})(?:(?:,\s*|,?\s+and\s+)(?:{name}))*"
+    found = set()
+    for listed in re.findall(rf"({names})\s+markets?\b(?!\s+data)", text):
+        found.update(re.findall(rf"\b(?:{name})\b", listed))
+    return found
+
+
+def by_profile(selection: Selection, profiles: Iterable[str], features: Path = FEATURES) -> Selection:
+    """The selection narrowed to the scenarios that ``selection`` runs and whose steps (its
+    background's too) name one of ``profiles``: their locations, in file order."""
+    from behave.parser import parse_file
+    from behave.tag_expression import make_tag_expression
+
+    known = market_profiles()
+    wanted = tuple(dict.fromkeys(profiles))
+    unknown = [p for p in wanted if p not in known]
+    if unknown:
+        raise ValueError(f"--profiles: no market profile {', '.join(unknown)} (known: {', '.join(known)})")
+    expression = make_tag_expression(tag_expression(list(selection.criteria), selection.suite_filter))
+    files = [Path(p) for p in selection.paths] or sorted(features.rglob("*.feature"))
+    locations = []
+    for path in files:
+        feature = parse_file(str(path if path.is_absolute() else ROOT / path))
+        for scenario in feature.walk_scenarios() if feature else ():
+            named = set().union(*(named_profiles(step.name, known) for step in scenario.all_steps))
+            if scenario.should_run_with_tags(expression) and named & set(wanted):
+                location = Path(scenario.location.filename).resolve().relative_to(ROOT)
+                locations.append(f"{location}:{scenario.location.line}")
+    if not locations:
+        raise ValueError(f"--profiles: no scenario of the selection names a {' or '.join(wanted)} market")
+    return Selection(selection.criteria, selection.suite_filter, tuple(locations), wanted)
 
 
 def _die_with_parent() -> None:
@@ -92,14 +157,19 @@ def _die_with_parent() -> None:
 
 
 def run_seed(seed: int, selection: Selection) -> dict:
-    """One task: the selection run on ``seed`` in a fresh process on this worker; its evidence records.
+    """One task: the selection run on ``seed`` in a fresh process on this worker; its evidence records
+    and its Allure results (file name: content), named for the campaign's folder.
 
     Raises when the run recorded nothing (a crash, or a selection of no scenario), with the tail of
     what it printed, so the failure names its cause rather than passing as an empty seed.
     """
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"campaign-{seed}-") as tmp:
-        evidence, details = Path(tmp) / "evidence.jsonl", Path(tmp) / "details.txt"
+        evidence, details, allure = (
+            Path(tmp) / "evidence.jsonl",
+            Path(tmp) / "details.txt",
+            Path(tmp) / "allure",
+        )
         command = [
             sys.executable,
             "-m",
@@ -114,6 +184,8 @@ def run_seed(seed: int, selection: Selection) -> dict:
             str(seed),
             "--filter",
             selection.suite_filter,
+            "--allure",
+            str(allure),
             *selection.paths,
         ]
         done = subprocess.run(
@@ -130,7 +202,40 @@ def run_seed(seed: int, selection: Selection) -> dict:
             "details": details.read_text(encoding="utf-8") if details.exists() else "",
             "seconds": round(time.perf_counter() - started, 3),
             "worker_pid": os.getpid(),
+            "allure": keyed_allure(seed, {f.name: f.read_bytes() for f in allure.iterdir() if f.is_file()}),
         }
+
+
+def _prefix_sources(node, prefix: str) -> None:
+    """Prefix every attachment's file name in a result or container, its steps' too."""
+    if isinstance(node, list):
+        for item in node:
+            _prefix_sources(item, prefix)
+    elif isinstance(node, dict):
+        for attachment in node.get("attachments", ()):
+            attachment["source"] = prefix + attachment["source"]
+        for key, value in node.items():
+            if key != "attachments":
+                _prefix_sources(value, prefix)
+
+
+def keyed_allure(seed: int, files: dict[str, bytes]) -> dict[str, bytes]:
+    """One seed's Allure results named for the campaign's folder: every file prefixed
+    ``seed-<seed>-`` (attachment references rewritten to match), and each result given the run seed
+    as a parameter and a history id of its own, so Allure shows a scenario's seeds side by side as
+    runs with different parameters, not as retries of one another that only the last one counts."""
+    prefix = f"seed-{seed}-"
+    keyed = {}
+    for name, content in files.items():
+        if name.endswith(("-result.json", "-container.json")):
+            doc = json.loads(content)
+            _prefix_sources(doc, prefix)
+            if name.endswith("-result.json"):
+                doc["parameters"] = [*(doc.get("parameters") or []), {"name": "run seed", "value": str(seed)}]
+                doc["historyId"] = hashlib.md5(f"{doc.get('historyId')}/seed {seed}".encode()).hexdigest()
+            content = json.dumps(doc).encode()
+        keyed[prefix + name] = content
+    return keyed
 
 
 # -- storage ---------------------------------------------------------------------------------------
@@ -140,12 +245,42 @@ def seed_path(out: Path, seed: int) -> Path:
     return out / SEEDS_DIR / f"{seed}.json"
 
 
+def store_allure(out: Path, seed: int, files: dict[str, bytes]) -> None:
+    """Put one seed's Allure results in the campaign's folder in place of any it had: a seed run
+    again (a retried task, a rerun) replaces its files, never adds to them."""
+    folder = out / ALLURE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"seed-{seed}-*"):
+        old.unlink()
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+
+
+def allure_environment(out: Path, seeds: list[int], selection: Selection, commits: list[str]) -> None:
+    """The run-wide files of the campaign's Allure folder: what was run, and the defect categories."""
+    folder = out / ALLURE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        "campaign.seeds": f"{len(seeds)} ({seeds[0]}..{seeds[-1]})" if seeds else "none",
+        "campaign.criteria": ", ".join(selection.criteria),
+        "campaign.filter": selection.suite_filter,
+        "campaign.profiles": ", ".join(selection.profiles) or "any",
+        "commit": ", ".join(commits),
+    }
+    lines = [f"{key}={value}" for key, value in env.items()]
+    (folder / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "categories.json").write_text(json.dumps(categories(), indent=2) + "\n", encoding="utf-8")
+
+
 def store(out: Path, result: dict, selection: Selection, commit: str | None) -> None:
-    """Write one seed's result in one step (a temporary file renamed), so a half-written file never is."""
+    """Write one seed's result in one step (a temporary file renamed), so a half-written file never is.
+    Its Allure results go first: a seed whose record is stored has its Allure results too."""
+    store_allure(out, result["seed"], result.get("allure", {}))
     path = seed_path(out, result["seed"])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({**result, "selection": selection.as_json(), "commit": commit}) + "\n")
+    record = {key: value for key, value in result.items() if key != "allure"}
+    tmp.write_text(json.dumps({**record, "selection": selection.as_json(), "commit": commit}) + "\n")
     tmp.replace(path)
 
 
@@ -421,18 +556,58 @@ def run_tasks(
     return failures
 
 
-class Progress:
-    """The progress bar: seeds done, runs with a failed scenario, task errors, and the criterion with
-    the lowest interval so far."""
+def estimates(report: list[CriterionCampaign]) -> list[str]:
+    """Each criterion's running estimate: passes out of runs and its Wilson 95% interval so far."""
+    return [
+        f"{c.id:28} {c.passes:>4}/{c.runs:<4} 95% interval {_pct(c.low)} – {_pct(c.high)}"
+        + ("  flaky" if c.flaky else "")
+        if c.runs
+        else f"{c.id:28} not run yet"
+        for c in report
+    ]
 
-    def __init__(self, total: int, have: dict[int, dict], criteria: tuple[str, ...], enabled: bool):
+
+class Progress:
+    """The progress display: a bar of seeds done, with the runs that had a failed scenario and the
+    tasks that raised, and each criterion's running estimate. On a terminal the estimates are live
+    lines under the bar; elsewhere (a CI log) they are printed as a block at every tenth of the seeds."""
+
+    def __init__(
+        self,
+        total: int,
+        have: dict[int, dict],
+        criteria: tuple[str, ...],
+        enabled: bool,
+        target: float = TARGET,
+        file=None,
+    ):
         from tqdm import tqdm
 
+        self.file = file if file is not None else sys.stderr
         self.results = {seed: r["records"] for seed, r in have.items()}
         self.criteria = criteria
+        self.target = target
+        self.total = total
+        self.enabled = enabled
+        self.live = enabled and self.file.isatty()
+        self.tenths_shown = 10 * len(have) // total
         self.failed_runs = sum(1 for r in have.values() if r["exit"] != 0)
         self.errors = 0
-        self.bar = tqdm(total=total, initial=len(have), unit="seed", desc="campaign", disable=not enabled)
+        self.bar = tqdm(
+            total=total, initial=len(have), unit="seed", desc="campaign", disable=not enabled, file=self.file
+        )
+        self.lines = [
+            tqdm(
+                total=0,
+                position=n + 1,
+                bar_format="{desc}",
+                leave=False,
+                file=self.file,
+                disable=not self.live,
+            )
+            for n in range(len(criteria))
+        ]
+        self.show()
 
     def __call__(self, result: dict | None) -> None:
         if result is None:
@@ -440,17 +615,31 @@ class Progress:
         else:
             self.results[result["seed"]] = result["records"]
             self.failed_runs += result["exit"] != 0
-        ran = [c for c in aggregate(self.results, self.criteria) if c.runs]
-        lowest = min(ran, key=lambda c: c.low, default=None)
+        self.bar.update(1)
+        self.show()
+
+    def show(self) -> None:
+        report = aggregate(self.results, self.criteria, self.target)
         self.bar.set_postfix(
             failed_runs=self.failed_runs,
             task_errors=self.errors,
-            lowest=f"{lowest.id} {_pct(lowest.low)}-{_pct(lowest.high)}" if lowest else "-",
-            refresh=False,
+            certified=f"{sum(c.certified for c in report)}/{len(report)}",
         )
-        self.bar.update(1)
+        lines = estimates(report)
+        if self.live:
+            for line, text in zip(self.lines, lines, strict=True):
+                line.set_description_str(text)
+            return
+        tenths = 10 * self.bar.n // self.total
+        if self.enabled and tenths > self.tenths_shown:
+            self.tenths_shown = tenths
+            self.bar.write(
+                "\n".join([f"running estimates after {self.bar.n} seeds:", *lines]), file=self.file
+            )
 
     def close(self) -> None:
+        for line in reversed(self.lines):
+            line.close()
         self.bar.close()
 
 
@@ -475,7 +664,7 @@ def campaign(
     todo = [s for s in seeds if s not in have]
     failures: list[str] = []
     if todo:
-        bar = Progress(len(seeds), have, selection.criteria, progress)
+        bar = Progress(len(seeds), have, selection.criteria, progress, target)
         try:
             failures = _with_client(
                 client, cluster, workers, lambda c: run_tasks(c, todo, selection, out, commit, bar)
@@ -493,6 +682,7 @@ def campaign(
     }
     data = as_json(report, done, meta, target)
     out.mkdir(parents=True, exist_ok=True)
+    allure_environment(out, done, selection, meta["commits"])
     (out / "campaign.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     if done:
         (out / "campaign.md").write_text(markdown(report, done, meta, target) + "\n", encoding="utf-8")
@@ -520,11 +710,24 @@ def add_parser(commands) -> None:
     p.add_argument("--seeds", type=int, required=True, help="how many run seeds")
     p.add_argument("--first-seed", type=int, default=1, help="the first run seed (default 1)")
     p.add_argument("--criteria", nargs="+", help="criterion ids (default: every criterion of the register)")
+    p.add_argument(
+        "--profiles",
+        nargs="+",
+        metavar="PROFILE",
+        help="only the scenarios whose text names one of these market profiles (a normal market in 3 "
+        "symbols, ...; the market a scenario trades is not changed; a scenario that names none is "
+        f"left out); known: {', '.join(market_profiles())}",
+    )
     p.add_argument("--filter", default=SUITE_FILTER, help=f"behave tag expression (default: {SUITE_FILTER})")
     p.add_argument("--cluster", help="a Dask scheduler address, tcp://host:port (default: a local cluster)")
     p.add_argument("--workers", type=int, help="local worker processes (default: this machine's cores)")
     p.add_argument("--target", type=float, default=TARGET, help="target pass rate (default 0.95)")
-    p.add_argument("--out", type=Path, default=Path("reports"), help="campaign.json/.md and campaign-seeds/")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        help=f"where campaign.json/.md, {SEEDS_DIR}/ and {ALLURE_DIR}/ go (default: reports)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -538,9 +741,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"campaign: --criteria: not in the register: {', '.join(unknown)}", file=sys.stderr)
         return 2
     criteria = tuple(args.criteria or (c.id for c in register if c.kind == "automatic" and not c.verdict))
-    selection = Selection(criteria, args.filter)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     try:
+        selection = Selection(criteria, args.filter)
+        if args.profiles:
+            selection = by_profile(selection, args.profiles)
         data = campaign(
             seeds, selection, args.out, cluster=args.cluster, workers=args.workers, target=args.target
         )

@@ -1,9 +1,11 @@
-"""The campaign: Wilson intervals against published values, aggregation of synthetic evidence, and a
-real two-worker Dask cluster running a cheap selection over a few seeds, undisturbed and with a
-worker killed mid-campaign (same result), and resumed from partial results."""
+"""The campaign: Wilson intervals against published values, aggregation of synthetic evidence, Allure
+results keyed by seed, selection by market profile, the progress display, and a real two-worker Dask
+cluster running a cheap selection over a few seeds, undisturbed and with a worker killed
+mid-campaign (same result), and resumed from partial results."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,7 +16,21 @@ import time
 import psutil
 import pytest
 
-from reports.campaign import Selection, aggregate, campaign, quantile, rerun_command, seed_path, wilson
+from reports.campaign import (
+    ALLURE_DIR,
+    Progress,
+    Selection,
+    aggregate,
+    by_profile,
+    campaign,
+    keyed_allure,
+    named_profiles,
+    quantile,
+    rerun_command,
+    seed_path,
+    store_allure,
+    wilson,
+)
 
 
 @pytest.mark.parametrize(
@@ -106,6 +122,85 @@ def test_a_requested_criterion_no_seed_recorded_is_reported_with_no_run():
     assert (c.id, c.runs, c.low, c.certified) == ("C-1", 0, None, False)
 
 
+def allure_result(source: str, step_source: str) -> bytes:
+    return json.dumps({
+        "name": "a scenario", "historyId": "h1", "parameters": [{"name": "load", "value": "peak"}],
+        "attachments": [{"name": "figures", "source": source, "type": "text/csv"}],
+        "steps": [{"name": "a step", "attachments": [{"name": "t", "source": step_source}], "steps": []}],
+    }).encode()  # fmt: skip
+
+
+def test_a_seeds_allure_results_are_prefixed_by_seed_with_their_references_and_a_history_of_their_own():
+    files = {
+        "r1-result.json": allure_result("a1-attachment.csv", "a2-attachment.csv"),
+        "a1-attachment.csv": b"x",
+    }
+    seven, eight = keyed_allure(7, files), keyed_allure(8, files)
+    assert set(seven) == {"seed-7-r1-result.json", "seed-7-a1-attachment.csv"}
+    assert seven["seed-7-a1-attachment.csv"] == b"x"
+    result = json.loads(seven["seed-7-r1-result.json"])
+    assert result["attachments"][0]["source"] == "seed-7-a1-attachment.csv"
+    assert result["steps"][0]["attachments"][0]["source"] == "seed-7-a2-attachment.csv"
+    assert result["parameters"] == [{"name": "load", "value": "peak"}, {"name": "run seed", "value": "7"}]
+    other = json.loads(eight["seed-8-r1-result.json"])
+    assert len({result["historyId"], other["historyId"], "h1"}) == 3, "two seeds are two runs, not retries"
+
+
+def test_a_seed_stored_again_replaces_its_allure_files_and_leaves_the_other_seeds(tmp_path):
+    store_allure(tmp_path, 1, {"seed-1-old-result.json": b"{}", "seed-1-old-attachment.csv": b"o"})
+    store_allure(tmp_path, 10, {"seed-10-x-result.json": b"{}"})
+    store_allure(tmp_path, 1, {"seed-1-new-result.json": b"{}"})
+    names = sorted(p.name for p in (tmp_path / ALLURE_DIR).iterdir())
+    assert names == ["seed-1-new-result.json", "seed-10-x-result.json"]
+
+
+def test_market_profiles_are_read_from_a_steps_words_and_configuration_profiles_are_not_markets():
+    known = ("calm", "normal", "volatile", "flash_crash", "illiquid", "production")
+    assert named_profiles("a normal market in 3 symbols at peak load", known) == {"normal"}
+    assert named_profiles("a live simulated session in a calm market of 1 symbol", known) == {"calm"}
+    text = "20 sessions of 60 seconds run across the calm, normal, volatile, flash_crash and illiquid markets"
+    assert named_profiles(text, known) == {"calm", "normal", "volatile", "flash_crash", "illiquid"}
+    assert (
+        named_profiles("the trading system trades on it configured by the production profile", known) == set()
+    )
+    assert named_profiles("a normal market data feed", known) == set()  # market data is not a market
+
+
+def test_selection_by_profile_keeps_the_scenarios_naming_it_and_refuses_a_selection_of_none():
+    chosen = by_profile(CHEAP, ["normal"])
+    assert len(chosen.paths) == 10 and all(
+        p.startswith("features/phase1/components.feature:") for p in chosen.paths
+    )
+    assert (chosen.criteria, chosen.profiles, chosen.as_json()["profiles"]) == (
+        CHEAP.criteria,
+        ("normal",),
+        ["normal"],
+    )
+    with pytest.raises(ValueError, match="no scenario of the selection names a calm market"):
+        by_profile(CHEAP, ["calm"])
+    with pytest.raises(ValueError, match="no market profile windy"):
+        by_profile(CHEAP, ["windy", "normal"])
+
+
+def test_the_progress_shows_seeds_done_failed_runs_task_errors_and_every_criterions_interval():
+    out = io.StringIO()  # not a terminal: the estimates are printed at every tenth of the seeds
+    bar = Progress(2, {}, ("C-1", "C-2"), enabled=True, file=out)
+    bar(
+        {
+            "seed": 1,
+            "exit": 1,
+            "records": [record("a.feature:3", "failed"), record("b.feature:5", "passed", ["C-2"])],
+        }
+    )
+    bar(None)  # a task that raised
+    bar.close()
+    text = out.getvalue()
+    assert "2/2" in text and "failed_runs=1" in text and "task_errors=1" in text
+    assert "running estimates after 1 seeds:" in text
+    assert "C-1                             0/1    95% interval 0.0% – 79.3%" in text
+    assert "C-2                             1/1    95% interval 20.7% – 100.0%" in text
+
+
 # -- a real local cluster --------------------------------------------------------------------------
 
 CHEAP = Selection(("P1-COMPONENT-ERRORS",))  # ten outline rows, under a second of behave per seed
@@ -134,6 +229,10 @@ def stored_records(out, seeds):
     return {s: json.loads(seed_path(out, s).read_text())["records"] for s in seeds}
 
 
+def allure_results(out, seed):
+    return sorted((out / ALLURE_DIR).glob(f"seed-{seed}-*-result.json"))
+
+
 def test_a_campaign_on_two_workers_writes_every_seed_and_its_report(undisturbed):
     out, data = undisturbed
     assert data["seeds"] == SEEDS and data["task_errors"] == [] and data["missing_seeds"] == []
@@ -145,6 +244,22 @@ def test_a_campaign_on_two_workers_writes_every_seed_and_its_report(undisturbed)
     assert len(pids) == 2, "both workers ran seeds"
     for records in stored_records(out, SEEDS).values():
         assert len(records) == 10 and {r["status"] for r in records} == {"passed"}
+
+
+def test_each_seeds_allure_results_come_back_into_the_campaigns_one_folder(undisturbed):
+    out, _ = undisturbed
+    folder = out / ALLURE_DIR
+    assert {"categories.json", "environment.properties"} <= {p.name for p in folder.iterdir()}
+    assert "campaign.seeds=4 (1..4)" in (folder / "environment.properties").read_text()
+    for seed in SEEDS:
+        results = [json.loads(p.read_text()) for p in allure_results(out, seed)]
+        assert len(results) == 10 and {r["status"] for r in results} == {"passed"}
+        assert all({"name": "run seed", "value": str(seed)} in r["parameters"] for r in results)
+        sources = [a["source"] for r in results for a in r.get("attachments", [])]
+        assert sources and all((folder / s).is_file() and s.startswith(f"seed-{seed}-") for s in sources)
+    assert not list(folder.glob("*.tmp")) and not (out / "campaign-seeds" / "1.json").read_text().count(
+        '"allure"'
+    )
 
 
 def kill_a_worker_running_a_seed(client):
@@ -186,6 +301,7 @@ def test_a_worker_killed_mid_campaign_is_retried_and_the_result_equals_an_undist
     base_out, base = undisturbed
     assert stored_records(out, SEEDS) == stored_records(base_out, SEEDS)
     assert data["criteria"] == base["criteria"]
+    assert [len(allure_results(out, s)) for s in SEEDS] == [10] * len(SEEDS), "no seed's results twice"
 
 
 def test_a_campaign_resumes_from_the_seeds_it_has(client, undisturbed, tmp_path):
@@ -203,6 +319,14 @@ def test_a_campaign_resumes_from_the_seeds_it_has(client, undisturbed, tmp_path)
     assert again["criteria"] == base["criteria"]
 
 
+def test_a_campaign_by_profile_runs_only_the_scenarios_naming_it(client, tmp_path):
+    selection = by_profile(Selection(("P3-SECURITY",)), ["calm"])
+    data = campaign([5], selection, tmp_path, client=client, progress=False)
+    (records,) = stored_records(tmp_path, [5]).values()
+    assert sorted(r["location"] for r in records) == sorted(selection.paths) and len(records) == 3
+    assert data["selection"]["profiles"] == ["calm"] and len(allure_results(tmp_path, 5)) == 3
+
+
 def test_seeds_stored_for_another_selection_are_refused(undisturbed):
     out, _ = undisturbed
     with pytest.raises(ValueError, match="another selection"):
@@ -218,4 +342,15 @@ def test_the_command_refuses_a_criterion_not_in_the_register(capsys, tmp_path):
 
     assert main(["campaign", "--seeds", "2", "--criteria", "P9-NOPE", "--out", str(tmp_path)]) == 2
     assert "not in the register: P9-NOPE" in capsys.readouterr().err
+    assert not (tmp_path / "campaign-seeds").exists()
+
+
+def test_the_command_refuses_a_market_profile_that_does_not_exist(capsys, tmp_path):
+    from reports.__main__ import main
+
+    argv = ["campaign", "--seeds", "2", "--criteria", "P1-COMPONENT-ERRORS", "--profiles", "windy"]
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    assert "no market profile windy (known: calm, flash_crash, illiquid, normal, production, volatile)" in (
+        capsys.readouterr().err
+    )
     assert not (tmp_path / "campaign-seeds").exists()
