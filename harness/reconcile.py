@@ -2,6 +2,8 @@
 
 Orders (venue id, status, filled quantity, each fill), positions and cash must agree exactly; any
 difference is listed by what it concerns, and a scenario fails on the first list that is not empty.
+An order the execution engine no longer holds in memory (a long session's older finished orders) is
+judged by its durable record: its row in the operations database and its fills in the ledger.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ class Reconciliation:
     orders: int = 0
     fills: int = 0
     symbols: int = 0
+    archived: int = 0  # orders judged by their durable record, no longer in the engine's memory
     differences: list[str] = field(default_factory=list)
 
     @property
@@ -35,11 +38,13 @@ def reconcile(system, records: AccountRecords) -> Reconciliation:  # noqa: ANN00
     result = Reconciliation()
     diff = result.differences
     ours = system.engine.orders()
+    stored: _Stored | None = None
     for clid, theirs in records.orders.items():
         result.orders += 1
         mine = ours.get(clid)
         if mine is None:
-            diff.append(f"order {clid} ({theirs.order_id}) is at the exchange but unknown to the system")
+            stored = stored or _Stored(system)
+            diff.extend(stored.differences(clid, theirs))
             continue
         if mine.order_id != theirs.order_id:
             diff.append(
@@ -58,6 +63,8 @@ def reconcile(system, records: AccountRecords) -> Reconciliation:  # noqa: ANN00
             continue
         if mine.status != "rejected":
             diff.append(f"order {clid} is {mine.status} in the system but the exchange never accepted it")
+    if stored is not None:
+        result.archived = stored.judged
 
     result.fills = len(records.fills())
     exchange_positions = records.positions()
@@ -71,3 +78,34 @@ def reconcile(system, records: AccountRecords) -> Reconciliation:  # noqa: ANN00
     if ledger.fills_count() != result.fills:
         diff.append(f"fills: {ledger.fills_count()} in the ledger, {result.fills} at the exchange")
     return result
+
+
+class _Stored:
+    """The system's durable record of its orders: the operations database's rows and the ledger's
+    fills (fill id ``<venue order id>:<exec_seq>``), read once."""
+
+    def __init__(self, system) -> None:  # noqa: ANN001 - system.app.TradingSystem
+        self.rows = system.database.stored_orders()
+        self.fills: dict[str, list[tuple[int, int, int]]] = {}
+        for fill in system.ledger.fills():
+            seq = int(fill.fill_id.rsplit(":", 1)[1])
+            self.fills.setdefault(fill.order_id, []).append((seq, fill.qty, fill.price))
+        self.judged = 0
+
+    def differences(self, clid: str, theirs) -> list[str]:  # noqa: ANN001 - simulator.exchange order record
+        row = self.rows.get(clid)
+        if row is None:
+            return [f"order {clid} ({theirs.order_id}) is at the exchange but unknown to the system"]
+        self.judged += 1
+        order_id, status, cum_qty = row
+        out = []
+        if order_id != theirs.order_id:
+            out.append(f"order {clid}: venue id {order_id} stored, {theirs.order_id} at the exchange")
+        if status != theirs.status.value:
+            out.append(f"order {clid}: {status} in the database, {theirs.status.value} at the exchange")
+        if cum_qty != theirs.cum_qty:
+            out.append(f"order {clid}: filled {cum_qty} in the database, {theirs.cum_qty} at the exchange")
+        fills = sorted(self.fills.get(order_id or "", []))
+        if fills != list(theirs.fills):
+            out.append(f"order {clid}: fills {fills} in the ledger, {theirs.fills} at the exchange")
+        return out

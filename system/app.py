@@ -112,6 +112,7 @@ class TradingSystem:
             positions=self.ledger.positions,
             interval=PERSIST_INTERVAL,
         )
+        self.engine.archive_to(self.database.archive)
         self.kill_switch = KillSwitch(self.risk, self.engine, clock, timer, self.log)
         # The decision loop asks the deployment system, which asks the active version's strategy (or,
         # in a canary stage, the new version's for a share of the evaluations).

@@ -133,16 +133,7 @@ class OperationsDatabase(Lifecycle):
         rows = []
         records = {id(r): r for r in map(self._order, self._dirty) if r is not None}
         for record in records.values():
-            row = (
-                record.first_cl_ord_id,
-                record.order_id,
-                record.symbol,
-                record.side.value,
-                record.qty,
-                record.price,
-                record.status,
-                record.cum_qty,
-            )
+            row = _row(record)
             if self._written.get(row[0], ())[:8] != row:
                 rows.append((*row, now))
         # A report held back for an earlier one changes its order later: keep the ids until none is held.
@@ -166,6 +157,25 @@ class OperationsDatabase(Lifecycle):
         self._held.update(changed)
         self.writes += len(rows) + len(changed)
         return len(rows) + len(changed)
+
+    def archive(self, record: Any) -> None:
+        """An order leaves the engine's memory: write it now unless its last write is its final
+        state, then let its row go from memory (the database keeps it)."""
+        row = _row(record)
+        if self._written.get(row[0], ())[:8] != row:
+            db = self._require()
+            with db:
+                db.execute(
+                    f"INSERT OR REPLACE INTO orders ({_ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*row, self._clock.now()),
+                )
+            self.writes += 1
+        self._written.pop(row[0], None)
+
+    def stored_orders(self) -> dict[str, tuple[str | None, str, int]]:
+        """Every order as written: client id -> (venue order id, status, filled quantity)."""
+        rows = self._require().execute("SELECT cl_ord_id, order_id, status, cum_qty FROM orders")
+        return {clid: (order_id, status, cum_qty) for clid, order_id, status, cum_qty in rows}
 
     def touch(self, report: object) -> None:
         """The venue reported on an order (an execution report or a cancel reject): write it next time."""
@@ -234,6 +244,20 @@ class OperationsDatabase(Lifecycle):
 
 
 _ORDER_COLUMNS = "cl_ord_id, order_id, symbol, side, qty, price, status, cum_qty, updated"
+
+
+def _row(record: Any) -> tuple:
+    """An order's row as written, but for its time."""
+    return (
+        record.first_cl_ord_id,
+        record.order_id,
+        record.symbol,
+        record.side.value,
+        record.qty,
+        record.price,
+        record.status,
+        record.cum_qty,
+    )
 
 
 def schema_version(db: sqlite3.Connection) -> int:

@@ -35,6 +35,9 @@ from venue.clock import Clock, Timer
 from venue.messages import ExecType, ExecutionReport
 
 WHERE = "deployment"
+# New orders whose deciding version is remembered: the newest, as many as the execution engine keeps
+# finished orders in memory, so a long day does not grow it (see system.orders.FINISHED_KEPT).
+OWNERS_KEPT = 50_000
 
 
 @dataclass(frozen=True)
@@ -167,13 +170,17 @@ class DeploymentSystem(Lifecycle):
         return _AttributingEngine(engine, self)
 
     def _sent(self, cl_ord_id: str) -> None:
-        self._owner[cl_ord_id] = self._deciding
+        owner = self._owner
+        owner[cl_ord_id] = self._deciding
+        if len(owner) > OWNERS_KEPT:
+            del owner[next(iter(owner))]  # the oldest: a dict keeps the order of insertion
         canary = self._canary
         if canary is not None and self._deciding == canary.version:
             canary.sent[cl_ord_id] = self._clock.now()
 
     def owner(self, cl_ord_id: str) -> str | None:
-        """The version whose evaluation sent the new order ``cl_ord_id`` (None: not a decision's)."""
+        """The version whose evaluation sent the new order ``cl_ord_id`` (None: not a decision's, or
+        not among the newest OWNERS_KEPT)."""
         return self._owner.get(cl_ord_id)
 
     def on_message(self, body: object) -> None:

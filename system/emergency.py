@@ -49,7 +49,7 @@ class KillSwitch:
     def _sweep(self) -> int:
         sent = self._engine.cancel_all()
         self.cancels_sent += sent
-        busy = self._engine.in_flight() or any(o.live for o in self._engine.orders().values())
+        busy = self._engine.in_flight() or self._engine.live_count() > 0
         if busy and self.pulled_at is not None and self._clock.now() - self.pulled_at < SWEEP_LIMIT:
             self._timer.call_later(SWEEP_INTERVAL, self._sweep)
         return sent

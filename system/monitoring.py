@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
-from itertools import islice
 from typing import Any, NamedTuple
 
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
@@ -238,7 +237,7 @@ class AdvancedMonitoringFramework(Periodic):
         self._last_messages: dict[str, tuple[float, int]] = {}
         self._arrival: dict[str, float] = {}  # client order id -> mid when it was decided
         self._decisions_seen = 0
-        self._orders_seen = 0  # engine records already visited (it only appends)
+        self._orders_seen = 0  # orders the engine had created at the last collection
         self._open_orders: list[Any] = []  # visited records still live or with a request in flight
         # Sums of the finished orders: per (symbol, side) orders, filled, fills, quantity, notional;
         # per symbol rejected, live (always 0 once finished), slippage sum and its quantity.
@@ -396,14 +395,13 @@ class AdvancedMonitoringFramework(Periodic):
                 row[3] += qty
 
     def _collect_orders(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
-        """Orders, fills and slippage per symbol (and side), from the engine's records. The engine
-        only ever appends records, so each collection visits the new ones and those still open; a
-        finished order (neither live nor with a request in flight) is added to the sums for good."""
+        """Orders, fills and slippage per symbol (and side), from the engine's records. Each
+        collection visits the orders created since the last and those still open; a finished order
+        (neither live nor with a request in flight) is added to the sums for good."""
         self._learn_arrivals()
-        records = self._engine.orders()
         mine = set(self.symbols)
-        fresh = [r for r in islice(records.values(), self._orders_seen, None) if r.symbol in mine]
-        self._orders_seen = len(records)
+        fresh = [r for r in self._engine.created_since(self._orders_seen) if r.symbol in mine]
+        self._orders_seen = self._engine.created
         still_open = []
         for record in (*self._open_orders, *fresh):
             if record.live or record.pending is not None:

@@ -5,12 +5,18 @@ a repeat is dropped, a report past a gap waits until the gap is filled (by the o
 the venue's replay at the next logon, which resumes from :meth:`TradingExecutionEngine.last_exec_seq`).
 A request that may have been lost with a session is sent again, unchanged, when a session becomes
 ready; the venue refuses a client order id it already has, so a resend never doubles an order.
+
+A finished order (done, nothing in flight) stays in memory among the newest :data:`FINISHED_KEPT`;
+an older one leaves it for the operations database, which wrote it long before, so a day of
+hundreds of thousands of orders keeps the engine's memory flat.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from system.component import Health, HealthState, Lifecycle
@@ -49,6 +55,10 @@ MARKET_REASONS = frozenset(
     )
 )
 GAP_STALL_SECONDS = 5.0
+# Finished orders kept in memory. Far more than a late report could need (a report comes within
+# seconds, while the 50,000th order since takes minutes at the busiest), and more than any shorter
+# session finishes, which so keeps every order it sent.
+FINISHED_KEPT = 50_000
 
 _STATUS = {
     OrdStatus.NEW: NEW,
@@ -85,6 +95,7 @@ class OrderRecord:
     last_message: object | None = None  # the request in flight, kept to resend it unchanged
     resent_ids: set[str] = field(default_factory=set)  # request ids sent more than once
     answered: bool = False  # the venue has answered the NewOrder
+    request_ids: list[str] = field(default_factory=list)  # amend and cancel requests, by client id
 
     @property
     def live(self) -> bool:
@@ -116,6 +127,10 @@ class TradingExecutionEngine(Lifecycle):
         self._orders: dict[str, OrderRecord] = {}
         self._by_id: dict[str, OrderRecord] = {}
         self._by_order_id: dict[str, OrderRecord] = {}
+        self._finished: dict[str, OrderRecord] = {}  # first client id -> finished order, oldest first
+        self._archive: Callable[[OrderRecord], None] | None = None
+        self.created = 0  # orders placed or adopted, ever
+        self._recent: deque[OrderRecord] = deque(maxlen=FINISHED_KEPT)  # the newest of them
         # symbol -> first client id -> order that is live or has a request in flight; pruned lazily
         self._open: dict[str, dict[str, OrderRecord]] = {}
         self._last_seq = 0
@@ -137,7 +152,22 @@ class TradingExecutionEngine(Lifecycle):
     # --- queries ----------------------------------------------------------------------------------
 
     def orders(self) -> dict[str, OrderRecord]:
+        """The orders in memory: every live one and the newest finished ones (see FINISHED_KEPT)."""
         return dict(self._orders)
+
+    def archive_to(self, archive: Callable[[OrderRecord], None]) -> None:
+        """Hand each finished order that leaves memory to ``archive`` first (the operations database)."""
+        self._archive = archive
+
+    def created_since(self, count: int) -> list[OrderRecord]:
+        """The orders created after the first ``count``, oldest first; raises when some of them have
+        already left the window of recent orders (the caller read too seldom)."""
+        fresh = self.created - count
+        if fresh > len(self._recent):
+            lost = fresh - len(self._recent)
+            raise InvalidInput(self.name, "count", f"{lost} of the orders created after {count} are gone")
+        # From the newest end: a deque is walked from where the slice starts.
+        return list(islice(reversed(self._recent), fresh))[::-1] if fresh > 0 else []
 
     def order(self, cl_ord_id: str) -> OrderRecord | None:
         return self._by_id.get(cl_ord_id)
@@ -153,12 +183,28 @@ class TradingExecutionEngine(Lifecycle):
                 live.append(record)
             elif not record.pending:
                 del index[key]  # an order never comes back to life, so it can leave the index for good
+                self._retire(record)
         return live
+
+    def _retire(self, record: OrderRecord) -> None:
+        """A finished order joins the newest finished; the oldest beyond FINISHED_KEPT leaves memory."""
+        self._finished[record.first_cl_ord_id] = record
+        if len(self._finished) <= FINISHED_KEPT:
+            return
+        oldest = self._finished.pop(next(iter(self._finished)))
+        if self._archive is not None:
+            self._archive(oldest)
+        del self._orders[oldest.first_cl_ord_id]
+        for cl_ord_id in (oldest.first_cl_ord_id, oldest.cl_ord_id, *oldest.request_ids):
+            if self._by_id.get(cl_ord_id) is oldest:
+                del self._by_id[cl_ord_id]
+        if oldest.order_id is not None and self._by_order_id.get(oldest.order_id) is oldest:
+            del self._by_order_id[oldest.order_id]
 
     def in_flight(self) -> bool:
         return any(o.pending for index in self._open.values() for o in index.values())
 
-    def _live_count(self) -> int:
+    def live_count(self) -> int:
         return sum(len(self.open_orders(symbol)) for symbol in list(self._open))
 
     def last_exec_seq(self) -> int:
@@ -286,6 +332,7 @@ class TradingExecutionEngine(Lifecycle):
     def _request(self, record: OrderRecord, kind: str, new_id: str) -> str:
         record.pending = kind
         record.pending_id = new_id
+        record.request_ids.append(new_id)
         self._by_id[new_id] = record
         self._send(record.last_message)
         return new_id
@@ -481,6 +528,8 @@ class TradingExecutionEngine(Lifecycle):
         """Index a new order by its first client id, as live until its reports say otherwise."""
         self._orders[record.first_cl_ord_id] = record
         self._by_id[record.first_cl_ord_id] = record
+        self.created += 1
+        self._recent.append(record)
         self._open.setdefault(record.symbol, {})[record.first_cl_ord_id] = record
 
     def _continue_ids(self, *ids: str | None) -> None:
@@ -514,13 +563,13 @@ class TradingExecutionEngine(Lifecycle):
                     HealthState.DEGRADED,
                     f"{len(self._held)} reports wait {waited:.1f}s for exec_seq {self._last_seq + 1}",
                 )
-        return Health(HealthState.HEALTHY, f"{self._live_count()} live orders")
+        return Health(HealthState.HEALTHY, f"{self.live_count()} live orders")
 
     def metrics(self) -> dict[str, float]:
         n = self.name
         return {
             f"{n}.placed": float(self.placed),
-            f"{n}.live": float(self._live_count()),
+            f"{n}.live": float(self.live_count()),
             f"{n}.fills": float(self.fills),
             f"{n}.errors": float(self.errors),
             f"{n}.risk_rejects": float(self.risk_rejects),

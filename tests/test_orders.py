@@ -461,3 +461,39 @@ def test_stopped_health():
     engine, *_ = make()
     engine.stop()
     assert engine.health().state is HealthState.STOPPED
+
+
+def test_finished_orders_beyond_the_kept_number_leave_memory_for_the_archive(monkeypatch):
+    monkeypatch.setattr("system.orders.FINISHED_KEPT", 2)
+    engine, venue, *_ = make()
+    archived = []
+    engine.archive_to(archived.append)
+    ids = []
+    for _ in range(4):
+        cl = place(engine)
+        deliver(engine, venue.take())
+        engine.execute(Cancel(cl))
+        deliver(engine, venue.take())
+        ids.append(cl)
+        engine.open_orders("AAA")  # the open index lets the finished order go: it is retired
+    assert [r.first_cl_ord_id for r in archived] == ids[:2]
+    assert all(r.status == "cancelled" for r in archived)
+    assert set(engine.orders()) == set(ids[2:])
+    # Every id of an archived order is forgotten, its cancel request's too; the kept ones still answer.
+    assert engine.order(ids[0]) is None and engine.order(archived[0].request_ids[0]) is None
+    assert engine.order(ids[3]) is not None
+    assert engine.created == 4
+
+
+def test_created_since_gives_the_new_orders_and_refuses_a_gap(monkeypatch):
+    monkeypatch.setattr("system.orders.FINISHED_KEPT", 3)
+    engine, venue, *_ = make()
+    first = place(engine)
+    assert [r.first_cl_ord_id for r in engine.created_since(0)] == [first]
+    assert engine.created_since(1) == []
+    more = [place(engine) for _ in range(2)]
+    assert [r.first_cl_ord_id for r in engine.created_since(1)] == more
+    for _ in range(2):
+        place(engine)
+    with pytest.raises(InvalidInput, match="gone"):
+        engine.created_since(0)  # five created, the newest three remembered

@@ -76,11 +76,32 @@ def test_tampered_fill_quantity_is_reported(session):
     assert any(d.startswith(f"order {clid}: filled") for d in result.differences), result.differences
 
 
+def _forget(session, clid: str) -> None:
+    """The engine lets ``clid`` go from memory, as it does with a long session's older finished orders."""
+    del session.system.engine._orders[clid]  # noqa: SLF001 - tampering on purpose
+
+
+def test_an_order_only_in_the_database_is_judged_by_its_stored_record(session):
+    assert session.reconcile().ok
+    session.system.database.persist()
+    clid = next(c for c, r in exchange_records(session).orders.items() if r.fills)
+    _forget(session, clid)
+    result = reconcile(session.system, exchange_records(session))
+    assert result.ok and result.archived == 1, result.differences
+    database = session.system.database._require()  # noqa: SLF001 - tampering on purpose
+    with database:
+        database.execute("UPDATE orders SET cum_qty = cum_qty + 1 WHERE cl_ord_id = ?", (clid,))
+    result = reconcile(session.system, exchange_records(session))
+    assert [d for d in result.differences if d.startswith(f"order {clid}: filled")], result.differences
+
+
 def test_order_unknown_to_system_is_reported(session):
     assert session.reconcile().ok
-    orders = session.system.engine._orders  # noqa: SLF001 - tampering on purpose
     clid = next(iter(exchange_records(session).orders))
-    del orders[clid]
+    _forget(session, clid)
+    database = session.system.database._require()  # noqa: SLF001 - tampering on purpose
+    with database:
+        database.execute("DELETE FROM orders WHERE cl_ord_id = ?", (clid,))
     result = reconcile(session.system, exchange_records(session))
     assert any(d.startswith(f"order {clid} ") and "unknown to the system" in d for d in result.differences), (
         result.differences
