@@ -35,13 +35,15 @@ test: $(NATIVE)
 audit: $(NATIVE)
 	$(PY) -m audit
 
-# The certification: the whole suite (pending scenarios too: they show as not run), then the
+# The certification: the production day (harness.day) starts on the second core, then the whole
+# suite (pending scenarios too: they show as not run; the day's scenarios wait for the day), then the
 # scenarios that judge the finished run (@verdict), then python -m reports certify, whose exit code
 # is the gate (0 only when approved). behave prints one progress line per feature: `-f null` names a
 # formatter on the command line, without which behave 1.3 adds its verbose default to behave.ini's;
 # the certification prints the counts and names what failed, so behave's own summary is left out.
 CERTIFY_RUN = mkdir -p reports && { rm -rf reports/allure-results || true; } && \
 	started=$$(date -u +%Y-%m-%dT%H:%M:%SZ) && \
+	{ $(PY) -m harness.day --quiet > reports/day.log 2>&1 & } && \
 	{ $(BEHAVE) -f null --no-snippets --no-summary --tags="not @verdict" || true; } && \
 	{ $(BEHAVE) -f null --no-snippets --no-summary --tags=@verdict -D judge=reports/evidence.jsonl \
 	    -D evidence=reports/verdict-evidence.jsonl features/phase4/certification.feature || true; } && \

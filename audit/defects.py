@@ -14,6 +14,7 @@ attribute afterwards (the unit tests plant each one in-process).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import random
@@ -28,6 +29,7 @@ from typing import Any
 import system.analytics
 import system.backup
 import system.ledger
+import system.orders
 from system.alerting import AlertingSystem, AlertState
 from system.app import TradingSystem
 from system.bus import DataFlowManager
@@ -995,3 +997,29 @@ def _deployment_doubles(p: Planter) -> None:
 
     p.wrap(DeploymentSystem, "attributing", attributing)
     p.wrap(DeploymentSystem, "_event", event)
+
+
+@defect(
+    "engine-keeps-every-order",
+    "The execution engine never lets a finished order go, so its memory grows with every order of the day.",
+    "P4-RELIABILITY",
+)
+def _engine_keeps_every_order(p: Planter) -> None:
+    p.set(system.orders, "FINISHED_KEPT", 10**12)
+
+
+@defect(
+    "market-data-copies-books",
+    "The market data system copies the book into a history on every update, which a busy open outruns.",
+    "P4-LOAD-PRODUCTION",
+)
+def _market_data_copies_books(p: Planter) -> None:
+    history: list[Any] = []
+
+    def on_market_data(original, md, message):  # noqa: ANN001, ANN202
+        original(md, message)
+        book = md.state(message.symbol)
+        if book is not None:
+            history[:] = [copy.deepcopy(book) for _ in range(4)]  # kept for a replay nobody reads
+
+    p.wrap(MarketDataSystem, "on_market_data", on_market_data)

@@ -59,6 +59,8 @@ def behave_config(
             f"evidence={evidence}",
             "-D",
             f"seed={seed}",
+            "-D",  # a production day of this run's own, never another run's (see harness.day)
+            f"day_out={evidence.parent / (evidence.name.split('.')[0] + '-day')}",
             *paths,
         ]
     )

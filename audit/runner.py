@@ -39,7 +39,10 @@ BROKEN = "defect broken"  # the defect's own code failed (the system changed und
 BASELINE = "baseline"
 # The scenarios the gate runs, as `make test` selects them (keep the two in step): slow ones, those
 # of components not built yet (@pending) and those judging a finished run (@verdict) stay out.
-SUITE_FILTER = "not @slow and not @pending and not @verdict"
+SUITE_FILTER = "not @pending and not @verdict and (not @slow or @day)"
+# The production day's criteria: their runs take a day of simulated time, DAY_TIMEOUT at most.
+DAY_CRITERIA = frozenset({"P4-LOAD-PRODUCTION", "P4-RELIABILITY"})
+DAY_TIMEOUT = 3_600.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class Job:
     @property
     def is_baseline(self) -> bool:
         return self.defect is None
+
+    @property
+    def is_day(self) -> bool:
+        return bool(DAY_CRITERIA & set(self.criteria))
 
 
 @dataclass
@@ -224,7 +231,8 @@ def jobs_for(
     jobs = baseline_jobs(union, criteria_by_feature() if by_feature is None else by_feature)
     jobs += [Job(d.name, d.name, d.criteria) for d in defects]
     known = longest_first or {}
-    return sorted(jobs, key=lambda job: -known.get(job.name, 0.0))
+    # The day's runs first, whatever the last audit took: they are the longest by far.
+    return sorted(jobs, key=lambda job: (not job.is_day, -known.get(job.name, 0.0)))
 
 
 def red_baseline_parts(outcomes: dict[str, Outcome]) -> list[Job]:
@@ -248,7 +256,10 @@ def run_all(
     outcomes: dict[str, Outcome] = {}
     # Threads only wait on the child processes, which do the work, so a thread pool suffices.
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_job, job, workdir, seed, timeout) for job in jobs]
+        futures = [
+            pool.submit(run_job, job, workdir, seed, max(timeout, DAY_TIMEOUT) if job.is_day else timeout)
+            for job in jobs
+        ]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes[outcome.job.name] = outcome

@@ -63,6 +63,11 @@ class SessionSpec:
     charge_compute: bool = False
     journal: Path | None = None
     secret: str = SECRET  # the venue secret the system logs on with (the exchange expects SECRET)
+    shape: tuple[tuple[float, float], ...] = ()  # the market's intraday shape (simulator.world.MarketConfig)
+    # The per-update audits of the market data path (the top of book after every applied quote, every
+    # quote the cache serves, in-session timing), the recovery watch and the health sampler. A long
+    # session that judges none of those criteria goes without their cost and their growing records.
+    audits: bool = True
 
 
 class TradingSession:
@@ -77,6 +82,7 @@ class TradingSession:
                 faults=spec.faults,
                 journal=spec.journal,
                 credentials={ACCOUNT: SECRET},
+                shape=spec.shape,
             )
         )
         env = self.market.env
@@ -104,19 +110,20 @@ class TradingSession:
         timer = SimTimer(env, wrap=run_timer)
         self.system = TradingSystem(self.tap, self.clock, timer, self.market.symbols, spec.secret, settings)
         self.probe = BusProbe(self.system.bus, [f"md.{symbol}" for symbol in self.market.symbols])
-        self.tape = QuoteTape(self.market.exchange.feed)
-        self.audit = CacheAudit(self.system)
-        # Timing wraps the market data path first, so the top-of-book check outside it is not timed.
-        self.md_timing = MarketDataTiming(self.system)
-        self.top_audit = TopAudit(self.system)
-        self.watch = RecoveryWatch(self.market, self.probe, self.tap, ACCOUNT)
-        self.health_sampler = HealthSampler(
-            env,
-            self.system,
-            lambda: self.market.gateway.live_sessions(ACCOUNT),
-            self.tap.silent_for,
-            settings.stale_after,
-        )
+        if spec.audits:
+            self.tape = QuoteTape(self.market.exchange.feed)
+            self.audit = CacheAudit(self.system)
+            # Timing wraps the market data path first, so the top-of-book check outside it is not timed.
+            self.md_timing = MarketDataTiming(self.system)
+            self.top_audit = TopAudit(self.system)
+            self.watch = RecoveryWatch(self.market, self.probe, self.tap, ACCOUNT)
+            self.health_sampler = HealthSampler(
+                env,
+                self.system,
+                lambda: self.market.gateway.live_sessions(ACCOUNT),
+                self.tap.silent_for,
+                settings.stale_after,
+            )
         self.system.start()
         self.settled = False
         self.closed_market = False

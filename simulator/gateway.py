@@ -28,6 +28,7 @@ nothing is delivered to it, and what it sends leaves when it is done (a single-t
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ LOCKOUT_FAILURES = 5  # refused logons of an account within LOCKOUT_WINDOW that 
 LOCKOUT_WINDOW = 60.0  # seconds
 LOCKOUT_SECONDS = 300.0  # how long a lockout lasts
 LOCKED_OUT = "locked_out"  # the reason recorded for a logon refused during a lockout
+QUEUE_BINS = 4096  # bins of the receive-queue record; a deeper queue is counted in the last
 
 
 @dataclass
@@ -128,13 +130,14 @@ class _Session:
 
 
 class _Subscription:
-    __slots__ = ("gateway", "callback", "link", "open")
+    __slots__ = ("gateway", "callback", "link", "open", "published")
 
     def __init__(self, gateway: Gateway, callback: Callable[[MarketData], None]) -> None:
         self.gateway = gateway
         self.callback = callback
         self.link = FifoLink()
         self.open = True
+        self.published = -1.0  # the exchange's time of the last update delivered
 
     def request_snapshot(self, symbol: str) -> None:
         self.gateway._snapshot_request(self, SnapshotRequest(symbol))
@@ -171,6 +174,10 @@ class Gateway:
         self._session_ids = 0
         self.busy_until = 0.0
         self._inbox: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()  # waiting for a busy client
+        # The client's receive queue as the venue sees it: market data arrivals (the updates the
+        # exchange published at one instant), counted by how many messages were waiting for the client
+        # ahead of each (the last bin: that many or more).
+        self.md_queue_ahead = [0] * QUEUE_BINS
         self._draining = False
         # faults
         self.down_until = -1.0
@@ -324,7 +331,7 @@ class Gateway:
         self._sessions.append(session)
         if account not in self._reports:
             self._reports[account] = []
-            self.exchange.register(account, lambda report, a=account: self._on_report(a, report))
+            self.exchange.register(account, functools.partial(self._on_report, account))
         log = self._reports[account]
         self.journal.write(
             now,
@@ -373,6 +380,7 @@ class Gateway:
         if not self.up:
             return  # lost in the crash
         account = session.account
+        assert account is not None  # order entry is admitted only on a logged-on session
         self._current = session
         try:
             if self.env.now < self.storm_until:
@@ -455,6 +463,13 @@ class Gateway:
 
     def _feed_deliver(self, sub: _Subscription, message: MarketData) -> None:
         if sub.open:
+            if message.time != sub.published:
+                # The first update of what the exchange published at one instant: a clump of
+                # thousands (a reopening, a mass cancel) is one arrival, so the record shows what
+                # arrivals find waiting, not each clump's own length again.
+                sub.published = message.time
+                ahead = len(self._inbox)
+                self.md_queue_ahead[ahead if ahead < QUEUE_BINS else QUEUE_BINS - 1] += 1
             self._to_client(sub.callback, message)
 
     def _snapshot_request(self, sub: _Subscription, request: SnapshotRequest) -> None:

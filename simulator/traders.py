@@ -19,7 +19,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
@@ -46,10 +46,23 @@ _SWEEP_LEVELS = 10  # how deep an informed trader looks for stale orders
 _TERMINAL = frozenset(s for s in OrdStatus if s.terminal)
 
 
+class Activity:
+    """How busy the market is now, as a multiple of its load: 1.0 throughout unless the market follows
+    an intraday shape (a busier open and close, bursts), which moves it as simulated time passes.
+
+    The traders read it at every wait they draw, so a change takes effect from each one's next action.
+    """
+
+    __slots__ = ("level",)
+
+    def __init__(self, level: float = 1.0) -> None:
+        self.level = level
+
+
 @dataclass(frozen=True)
 class Seat:
     """Where a background trader sits: its name (its account), the exchange, its instrument, its own
-    random stream, the symbol's fair value and the market's activity factor."""
+    random stream, the symbol's fair value, the market's load and the market's activity now."""
 
     name: str
     exchange: Exchange
@@ -57,6 +70,7 @@ class Seat:
     rng: random.Random
     fair: FairValue
     load: float = 1.0
+    activity: Activity = field(default_factory=Activity)
 
 
 class _Trader:
@@ -65,6 +79,7 @@ class _Trader:
     def __init__(self, seat: Seat) -> None:
         self.name = name = seat.name
         self.load = seat.load
+        self.activity = seat.activity
         self.fair = seat.fair
         self.exchange = exchange = seat.exchange
         self.instrument = instrument = seat.instrument
@@ -139,7 +154,10 @@ class MarketMaker(_Trader):
     def run(self, env: simpy.Environment) -> Generator:
         self.requote()  # the book opens with the makers' quotes in it
         while True:
-            yield env.timeout(self.rng.expovariate(self.load / self.params.requote_mean))
+            # load * 1.0 is load exactly: a market without a shape draws what it always drew.
+            yield env.timeout(
+                self.rng.expovariate(self.load * self.activity.level / self.params.requote_mean)
+            )
             if self.exchange.phase(self.symbol) is Phase.CONTINUOUS:
                 self.requote()
 
@@ -196,8 +214,9 @@ class NoiseTrader(_Trader):
         p = self.params
         tick = self.instrument.tick
         book = self.exchange.book(self.symbol)
+        activity = self.activity
         while True:
-            yield env.timeout(rng.expovariate(self.rate))
+            yield env.timeout(rng.expovariate(self.rate * activity.level))
             now = env.now
             while self.expiries and self.expiries[0][0] <= now:
                 self.cancel(self.expiries.popleft()[1])
@@ -254,8 +273,9 @@ class InformedTrader(_Trader):
         p = self.params
         tick, lot = self.instrument.tick, self.instrument.lot
         book = self.exchange.book(self.symbol)
+        activity = self.activity
         while True:
-            yield env.timeout(self.rng.expovariate(self.rate))
+            yield env.timeout(self.rng.expovariate(self.rate * activity.level))
             if self.exchange.phase(self.symbol) is not Phase.CONTINUOUS:
                 continue
             fair = self.fair.value * 10_000

@@ -7,6 +7,7 @@ the same configuration gives the same journal byte for byte.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from simulator.journal import Journal
 from simulator.latency import Distribution, LatencyModel
 from simulator.profiles import Profile, load_profile
 from simulator.rng import derive_seed, stream
-from simulator.traders import InformedTrader, MarketMaker, MomentumTrader, NoiseTrader, Seat
+from simulator.traders import Activity, InformedTrader, MarketMaker, MomentumTrader, NoiseTrader, Seat
 
 # Bounds of a market (README, "Running the simulator"), measured on the 2-core development machine.
 # 1,000 symbols take 86 MB and 0.8 s to build and run one simulated second (10,000: 560 MB, 11.7 s;
@@ -46,6 +47,9 @@ class MarketConfig:
     credentials: dict[str, str] = field(default_factory=dict)
     latency: dict[str, dict[str, Any]] | None = None  # link -> distribution fields
     sample_prices: float | None = None  # seconds between samples of each symbol's mid, if wanted
+    # An intraday shape: (from simulated second, activity level) steps, the level multiplying the
+    # load from that second on; empty: 1.0 throughout.
+    shape: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -68,6 +72,7 @@ class MarketConfig:
             )
         if self.sample_prices is not None and not 0.01 <= self.sample_prices <= 86_400:
             raise ValueError(f"sample_prices must be 0.01 to 86400 seconds, got {self.sample_prices!r}")
+        _check_shape(self.shape, self.load)
 
     def inputs(self) -> list[Path | str]:
         """The files this market reads (a profile or fault plan given by path): never to be overwritten."""
@@ -78,15 +83,38 @@ class MarketConfig:
         ]
 
 
+def _check_shape(shape: tuple[tuple[float, float], ...], load: float) -> None:
+    """Steps in increasing time from 0, each level above 0 and within MAX_LOAD once multiplied by the load."""
+    last = -1.0
+    for n, step in enumerate(shape):
+        where = f"shape step {n + 1}"
+        if not isinstance(step, tuple | list) or len(step) != 2:
+            raise ValueError(f"{where}: expected (from second, level), got {step!r}")
+        start, level = step
+        for name, value in (("from second", start), ("level", level)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"{where}: {name} must be a finite number, got {value!r}")
+        if n == 0 and start != 0:
+            raise ValueError(f"{where}: the shape must start at second 0, got {start!r}")
+        if start <= last:
+            raise ValueError(f"{where}: from second {start!r} does not follow {last!r}")
+        if not 0 < level * load <= MAX_LOAD:
+            raise ValueError(
+                f"{where}: level {level!r} times load {load:g} must be above 0 and at most {MAX_LOAD:,g}"
+            )
+        last = start
+
+
 class Market:
     def __init__(self, config: MarketConfig) -> None:
         self.config = config
         seed = config.seed
         self.profile = config.profile if isinstance(config.profile, Profile) else load_profile(config.profile)
-        wakeups = config.symbols * self.profile.wakeups(config.load)
+        peak = config.load * max((level for _start, level in config.shape), default=1.0)
+        wakeups = config.symbols * self.profile.wakeups(peak)
         if wakeups > MAX_WAKEUPS:
             raise ValueError(
-                f"{config.symbols} symbols at load {config.load:g} with profile {self.profile.name!r} would "
+                f"{config.symbols} symbols at load {peak:g} with profile {self.profile.name!r} would "
                 f"wake the traders {wakeups:,.0f} times a simulated second, more than the {MAX_WAKEUPS:,.0f} "
                 "that take 3 to 4 s of wall time per simulated second: fewer symbols or a lower load"
             )
@@ -124,13 +152,19 @@ class Market:
         self.injector.schedule(self.plan)
         self.fair: dict[str, FairValue] = {}
         self.prices: dict[str, list[float]] = {s: [] for s in self.symbols}
+        self.activity = Activity()
         for inst in listed:
             self._populate(inst)
-        self.journal.write(
-            0.0,
-            "open",
-            {"seed": seed, "profile": self.profile.name, "symbols": self.symbols, "load": config.load},
-        )
+        opened: dict[str, Any] = {
+            "seed": seed,
+            "profile": self.profile.name,
+            "symbols": self.symbols,
+            "load": config.load,
+        }
+        if config.shape:
+            opened["shape"] = [list(step) for step in config.shape]
+            env.process(self._follow_shape(config.shape))
+        self.journal.write(0.0, "open", opened)
 
     def _populate(self, inst: listing.Instrument) -> None:
         env, seed, p, load = self.env, self.config.seed, self.profile, self.config.load
@@ -140,7 +174,9 @@ class Market:
         env.process(self._move_fair(s, fair))
 
         def seat(name: str, stream_name: str) -> Seat:
-            return Seat(name, self.exchange, inst, stream(seed, f"{stream_name}/{s}"), fair, load)
+            return Seat(
+                name, self.exchange, inst, stream(seed, f"{stream_name}/{s}"), fair, load, self.activity
+            )
 
         traders: list[MarketMaker | NoiseTrader | MomentumTrader | InformedTrader] = [
             MarketMaker(seat(f"MM{n}.{s}", f"mm{n}"), p.makers) for n in range(p.makers.count)
@@ -152,6 +188,13 @@ class Market:
         traders.append(InformedTrader(seat(f"INF.{s}", "inf"), p.informed))
         for trader in traders:
             env.process(trader.run(env))
+
+    def _follow_shape(self, shape: tuple[tuple[float, float], ...]):  # noqa: ANN202 - a SimPy process
+        for start, level in shape:
+            if start > self.env.now:
+                yield self.env.timeout(start - self.env.now)
+            self.activity.level = float(level)
+            self.journal.write(self.env.now, "activity", {"level": float(level)})
 
     def _move_fair(self, symbol: str, fair: FairValue):  # noqa: ANN202 - a SimPy process
         step = self.profile.fair_value.step

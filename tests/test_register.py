@@ -61,7 +61,6 @@ def test_pending_scenarios_have_an_undefined_step_so_they_show_as_not_run():
         feature = parse_file(str(path))
         if "pending" in feature.tags:
             pending += list(feature.walk_scenarios())
-    assert pending, "expected the pending scenarios of the monitoring and production work"
     runnable = [str(s.location) for s in pending if all(registry.find_match(step) for step in s.all_steps)]
     assert not runnable, f"@pending scenarios whose steps are all implemented: {', '.join(runnable)}"
 
