@@ -46,7 +46,8 @@ CERTIFY_RUN = mkdir -p reports && { rm -rf reports/allure-results || true; } && 
 	{ $(PY) -m harness.day --quiet > reports/day.log 2>&1 & } && \
 	{ $(BEHAVE) -f null --no-snippets --no-summary --tags="not @verdict" || true; } && \
 	{ $(BEHAVE) -f null --no-snippets --no-summary --tags=@verdict -D judge=reports/evidence.jsonl \
-	    -D evidence=reports/verdict-evidence.jsonl features/phase4/certification.feature || true; } && \
+	    -D evidence=reports/verdict-evidence.jsonl features/phase4/certification.feature \
+	    features/phase4/go_live.feature || true; } && \
 	$(PY) -m reports certify --started $$started
 
 certify: $(NATIVE)

@@ -1020,6 +1020,6 @@ def _market_data_copies_books(p: Planter) -> None:
         original(md, message)
         book = md.state(message.symbol)
         if book is not None:
-            history[:] = [copy.deepcopy(book) for _ in range(4)]  # kept for a replay nobody reads
+            history[:] = [copy.deepcopy(book)]  # kept for a replay nobody reads: 35 us an update
 
     p.wrap(MarketDataSystem, "on_market_data", on_market_data)

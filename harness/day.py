@@ -66,7 +66,7 @@ SAMPLE = 60.0  # seconds between samples of counts and resident size
 SNAPSHOT = 600.0  # seconds between the costlier samples: the system's retained memory and the queue record
 BURST_WINDOW = 600.0  # the burst is looked for in the first and in the last ten minutes
 BURST_LEAST = 60  # seconds at the rate that make a burst: "at least a minute"
-STOP_GROWTH = 0.5  # retained memory this far beyond the first hour's stops the day (see lost())
+STOP_GROWTH = 0.25  # retained memory this far beyond the first hour's stops the day (see lost())
 
 
 def day_shape(seconds: float = DAY) -> tuple[tuple[float, float], ...]:
@@ -161,6 +161,7 @@ def run(
 ) -> dict[str, Any]:
     """Run the day (in :func:`day_shape`, or ``shape``) and return its record (see :func:`summarise`)."""
     started = time.perf_counter()
+    ran = key(seed, seconds)  # the sources as they are now, before anything can edit them
     # Python's full garbage collection scans every object of the process, the simulator's and the
     # harness's (a gigabyte by the close) with the system's, and runs inside whatever callback
     # happens to allocate: charged compute would bill the system for pauses of the whole process.
@@ -169,9 +170,11 @@ def run(
     thresholds = gc.get_threshold()
     gc.set_threshold(thresholds[0], thresholds[1], 2**31 - 1)
     try:
-        return _run(seed, seconds, progress, shape, started)
+        record = _run(seed, seconds, progress, shape, started)
     finally:
         gc.set_threshold(*thresholds)
+    record["key"] = ran
+    return record
 
 
 def _run(
@@ -208,7 +211,6 @@ def _run(
     record = summarise(session, sampler, end, reconciliation)
     record["planned_seconds"] = seconds
     record["stopped"] = stopped
-    record["key"] = key(seed, seconds)
     record["wall_seconds"] = round(time.perf_counter() - started, 1)
     session.close()
     return record

@@ -6,7 +6,8 @@ Feature: A full trading day at production rates, without drift, leak or loss
   The day runs once (make certify starts it beside the other scenarios) and these scenarios read it.
   Its first hour is set against its last: the hour after the opening burst's ten minutes and the hour
   before the closing burst's, equally busy, so what differs between them is what the day did to the
-  system (memory is read at the end of the first hour and at the close).
+  system (memory is read at the end of the first hour and at the close). The queue's p99 is a small
+  whole number (a few messages), so its tolerance allows one message as well.
 
   Background:
     Given a full trading day of 23400 simulated seconds in the production market profile
@@ -23,10 +24,10 @@ Feature: A full trading day at production rates, without drift, leak or loss
     Then the <measure> in the last hour is within <tolerance> of the first hour's, over at least <least> <of>
 
     Examples:
-      | measure                          | tolerance | least  | of                    |
-      | memory retained by the system    | 10%       | 30     | memory snapshots      |
-      | order latency p99                | 20%       | 10,000 | acknowledged orders   |
-      | market data queue depth p99      | 20%       | 10,000 | market data arrivals  |
+      | measure                       | tolerance        | least  | of                   |
+      | memory retained by the system | 10%              | 30     | memory snapshots     |
+      | order latency p99             | 20%              | 10,000 | acknowledged orders  |
+      | market data queue depth p99   | 20% or 1 message | 10,000 | market data arrivals |
 
   @criterion:P4-RELIABILITY
   Scenario: Nothing is lost over the day
