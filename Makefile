@@ -68,6 +68,7 @@ bench: $(NATIVE)
 	$(PY) bench/bench_marketdata.py
 	$(PY) bench/bench_simulation.py
 	$(PY) bench/bench_system.py
+	$(PY) bench/bench_monitoring.py
 	$(PY) bench/host.py
 
 lint: $(STAMP)
