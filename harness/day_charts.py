@@ -24,12 +24,20 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def _ten_minutes(
-    tens: list[dict], mids: list[float], keys: dict[str, str], unit: str, title: str, path: Path
+    tens: list[dict],
+    mids: list[float],
+    keys: dict[str, str],
+    unit: str,
+    title: str,
+    path: Path,
+    log: bool = False,
 ) -> Path:
     """Figures of each ten minutes (key: label) against the hour of the day."""
     fig, ax = plt.subplots(figsize=(9, 3.6))
     for key, label in keys.items():
         ax.plot(mids, [t[key] for t in tens], marker=".", label=label)
+    if log:
+        ax.set_yscale("symlog", linthresh=1.0)  # a p99 of a few messages beside a maximum of thousands
     ax.set(xlabel="hours into the day (end of each ten minutes)", ylabel=unit, title=title)
     ax.legend(fontsize=8)
     return _save(fig, path)
@@ -101,6 +109,7 @@ def draw(record: dict[str, Any], out: Path) -> list[Path]:
             "messages ahead",
             "Market data queue: messages waiting as each arrival reached the system",
             out / "day-queue.png",
+            log=True,
         )
     )
     return paths
