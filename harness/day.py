@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from harness.footprint import retained_bytes
-from harness.session import ACCOUNT, SessionSpec, TradingSession
+from harness.session import SessionSpec, TradingSession
 from simulator.rng import derive_seed
 from system.memory import read_rss
 
@@ -136,7 +136,6 @@ class DaySampler:
                     "time": now,
                     "md": float(len(tap.md_times)),
                     "orders": float(len(tap.orders)),
-                    "answers": float(len(tap.answer_times)),
                     "rss": float(read_rss()),
                 }
             )
@@ -313,11 +312,11 @@ def summarise(session: TradingSession, sampler: DaySampler, seconds: float, reco
             "retained_mb": b.retained_bytes / 1e6,
             "queue_p99": queue_p99(_between(a, b)),
             "queue_max": max((d for d, c in enumerate(_between(a, b)) if c), default=None),
-            **{k: v for k, v in hour_latency(a.time, b.time).items()},
+            **hour_latency(a.time, b.time),
         }
         for a, b in zip(snaps, snaps[1:], strict=False)
     ]
-    probe_gaps = sum(row["gaps"] for row in session.probe.table()) if hasattr(session.probe, "table") else 0
+    probe_gaps = sum(row["gaps"] for row in session.probe.table())
     return {
         "seed": session.spec.seed,
         "seconds": seconds,
@@ -367,7 +366,6 @@ def summarise(session: TradingSession, sampler: DaySampler, seconds: float, reco
         "compute_charged_seconds": round(session.charger.seconds, 3) if session.charger else 0.0,
         "memory_walk_seconds": round(sampler.walk_seconds, 2),
         "full_collection_seconds": round(sampler.collect_seconds, 2),
-        "account": ACCOUNT,
     }
 
 

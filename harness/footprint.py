@@ -47,7 +47,6 @@ def retained_bytes(
 ) -> tuple[int, int]:
     """(bytes, objects) reachable from ``root`` without passing through the far side or a boundary."""
     seen = {id(b) for b in boundaries}
-    seen.add(id(seen))
     stack = [root]
     total = count = 0
     while stack:

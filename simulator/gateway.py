@@ -28,7 +28,6 @@ nothing is delivered to it, and what it sends leaves when it is done (a single-t
 from __future__ import annotations
 
 import bisect
-import functools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -331,7 +330,7 @@ class Gateway:
         self._sessions.append(session)
         if account not in self._reports:
             self._reports[account] = []
-            self.exchange.register(account, functools.partial(self._on_report, account))
+            self.exchange.register(account, lambda report, a=account: self._on_report(a, report))
         log = self._reports[account]
         self.journal.write(
             now,
@@ -380,7 +379,6 @@ class Gateway:
         if not self.up:
             return  # lost in the crash
         account = session.account
-        assert account is not None  # order entry is admitted only on a logged-on session
         self._current = session
         try:
             if self.env.now < self.storm_until:
