@@ -47,7 +47,7 @@ from typing import Any
 
 from system.component import Health, HealthState, Periodic
 from system.errors import InvalidInput
-from system.monitoring import LATENCY_BUCKETS, AdvancedMonitoringFramework
+from system.monitoring import LATENCY_BUCKETS, LATENCY_LES, AdvancedMonitoringFramework
 from system.settings import AlertSettings, alert_settings
 from venue.clock import Clock, Timer, TimerHandle
 
@@ -287,13 +287,10 @@ class AlertingSystem(Periodic):
 
     def _remember(self, now: float) -> None:
         m = self._monitoring
-        bounds = (*(repr(float(b)) for b in LATENCY_BUCKETS), "+Inf")
-        buckets = {
-            path: [
-                m.value("allu_latency_seconds_bucket", path=path, symbol="all", le=le) or 0.0 for le in bounds
-            ]
-            for path in (ORDER_PATH, FEED_PATH)
-        }
+        buckets = {}
+        for path in (ORDER_PATH, FEED_PATH):
+            counts = m.buckets("allu_latency_seconds", path=path, symbol="all")
+            buckets[path] = [n for _, n in counts] if counts else [0.0] * len(LATENCY_LES)
         self._history.append(
             (now, buckets, m.total("allu_orders_total"), m.total("allu_orders_rejected_total"))
         )

@@ -67,6 +67,9 @@ class BoundedBuffer:
     def __getitem__(self, index: int) -> Any:
         return self._items[index]
 
+    def __reversed__(self) -> Iterator[Any]:
+        return reversed(self._items)
+
     def __repr__(self) -> str:
         return f"BoundedBuffer({self.name!r}, {len(self._items)}/{self.maxlen}, dropped={self.dropped})"
 

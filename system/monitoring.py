@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from itertools import accumulate, islice
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
@@ -65,8 +68,10 @@ LATENCY_BUCKETS = (
     5.0,
     10.0,
 )
+LATENCY_LES = (*(repr(float(b)) for b in LATENCY_BUCKETS), "+Inf")  # their ``le`` labels
 # Upper bounds (price units) of the sampled spread histograms' buckets.
 SPREAD_BUCKETS = (50, 100, 200, 300, 500, 1_000, 2_000, 5_000, 10_000, 50_000)
+SPREAD_LES = (*(repr(float(b)) for b in SPREAD_BUCKETS), "+Inf")
 HEALTH_CODES = {
     HealthState.HEALTHY: 0.0,
     HealthState.DEGRADED: 1.0,
@@ -149,7 +154,19 @@ FAMILIES = (
     *((f, k, h, ("symbol", "side", "level")) for f, k, h in DEPTH_FAMILIES),
     *((f, k, h, ()) for f, k, h in SESSION_FAMILIES),
 )
-COUNTERS = frozenset(f"{PREFIX}_{f}_total" for f, k, _, _ in FAMILIES if k == "counter")
+COUNTER_FAMILIES = frozenset(f for f, k, _, _ in FAMILIES if k == "counter")
+# Every sample name the exposition holds -> (family, its label names, the histogram part or None).
+SAMPLE_NAMES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    **{
+        f"{PREFIX}_{f}_total" if k == "counter" else f"{PREFIX}_{f}": (f, labels, None)
+        for f, k, _, labels in FAMILIES
+    },
+    **{
+        f"{PREFIX}_{f}_{part}": (f, labels, part)
+        for f, _, labels in HISTOGRAMS
+        for part in ("bucket", "count", "sum")
+    },
+}
 
 
 class Series(NamedTuple):
@@ -167,19 +184,6 @@ class _Collector:
 
     def collect(self) -> Iterator[Metric]:
         yield from self._families()
-
-
-def _cumulative(histogram: list[tuple[float, int]], bounds: Sequence[float]) -> list[tuple[str, float]]:
-    """Prometheus buckets from the Performance Analyzer's 1% buckets: a fine bucket counts under a
-    bound when all of it lies at or below the bound (its upper edge), so a bound is exact to 2%."""
-    out, i, seen = [], 0, 0
-    for bound in bounds:
-        while i < len(histogram) and histogram[i][0] <= bound * (1 + 1e-9):
-            seen += histogram[i][1]
-            i += 1
-        out.append((repr(float(bound)), float(seen)))
-    out.append(("+Inf", float(seen + sum(n for _, n in histogram[i:]))))
-    return out
 
 
 class AdvancedMonitoringFramework(Periodic):
@@ -227,8 +231,14 @@ class AdvancedMonitoringFramework(Periodic):
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_Collector(self._build_families))
         self._hists: dict[str, dict[tuple[str, ...], tuple[list[tuple[str, float]], float]]] = {}
-        self._previous: dict[Series, float] = {}
-        self._moved: set[Series] = set()
+        self._series_count = 0  # series in the last collection
+        # Label tuples made once and reused by every collection: a collection's hundreds of fresh
+        # tuples would otherwise be garbage for the collector, whose passes the system then pays for.
+        self._figure_labels: dict[str, tuple[str, str]] = {}  # per metric key: (component, metric)
+        self._one_labels: dict[str, tuple[str]] = {}  # per symbol or component: (its name,)
+        self._depth_labels: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # per book side
+        # Per latency path and symbol: its sample count and its row at the last collection.
+        self._latency_rows: dict[tuple[str, str], tuple[int, tuple[list[tuple[str, float]], float]]] = {}
         self._values: dict[str, dict[tuple[str, ...], float]] = {}
         self._handle: TimerHandle | None = None
         self._server: Any = None  # the HTTP server of serve(), if asked for
@@ -279,17 +289,20 @@ class AdvancedMonitoringFramework(Periodic):
         """Take one collection now: read every source and keep the values the export shows.
 
         The prometheus_client families are built from these values only when someone scrapes, so a
-        collection costs no more than reading the sources and noting what moved."""
+        collection costs no more than reading the sources and checking the counters."""
         now = self._clock.now()
         values: dict[str, dict[tuple[str, ...], float]] = {}
         self._collect_components(values)
         if self.symbols:
             self._collect_symbols(now, values)
         self._collect_session(values)
+        hists = self._histogram_rows()
+        self._check_counters(values)
         self._values = values
-        self._hists = self._histogram_rows()
+        self._hists = hists
         self.collected_at = now
-        self._track_changes()
+        plain = sum(len(rows) for rows in values.values())
+        self._series_count = plain + sum(len(b) + 2 for rows in hists.values() for b, _ in rows.values())
 
     def _collect_components(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
         figures = values["component_metric"] = {}
@@ -297,54 +310,73 @@ class AdvancedMonitoringFramework(Periodic):
         for component in self._components():
             name = component.name
             for key, value in component.metrics().items():
-                figures[(name, key.removeprefix(f"{name}."))] = float(value)
-            health[(name,)] = HEALTH_CODES[component.health().state]
+                labels = self._figure_labels.get(key)
+                if labels is None:
+                    labels = self._figure_labels[key] = (name, key.removeprefix(f"{name}."))
+                figures[labels] = float(value)
+            health[self._label(name)] = HEALTH_CODES[component.health().state]
 
     def _collect_symbols(self, now: float, values: dict[str, dict[tuple[str, ...], float]]) -> None:
-        def put(family: str, symbol: str, value: float) -> None:
-            values.setdefault(family, {})[(symbol,)] = float(value)
-
+        rows: dict[str, dict[tuple[str, ...], float]] = {family: {} for family, _, _ in SYMBOL_FAMILIES}
+        depth_price: dict[tuple[str, ...], float] = {}
+        depth_size: dict[tuple[str, ...], float] = {}
         marks: dict[str, float] = {}
         for symbol in self.symbols:
+            key = self._label(symbol)
             book = None if self._md is None else self._md.state(symbol)
             if book is not None:
-                put("book_bid_price", symbol, book.bid)
-                put("book_ask_price", symbol, book.ask)
-                put("book_bid_size", symbol, book.bid_qty)
-                put("book_ask_size", symbol, book.ask_qty)
-                put("book_version", symbol, book.version)
-                put("feed_sequence", symbol, book.seq)
-                put("feed_age_seconds", symbol, max(0.0, now - book.updated_at))
-                put("last_trade_price", symbol, book.last_price)
-                put("last_trade_size", symbol, book.last_qty)
+                rows["book_bid_price"][key] = float(book.bid)
+                rows["book_ask_price"][key] = float(book.ask)
+                rows["book_bid_size"][key] = float(book.bid_qty)
+                rows["book_ask_size"][key] = float(book.ask_qty)
+                rows["book_version"][key] = float(book.version)
+                rows["feed_sequence"][key] = float(book.seq)
+                rows["feed_age_seconds"][key] = max(0.0, now - book.updated_at)
+                rows["last_trade_price"][key] = float(book.last_price)
+                rows["last_trade_size"][key] = float(book.last_qty)
                 if book.bid and book.ask:
                     marks[symbol] = (book.bid + book.ask) / 2
-                    put("book_mid_price", symbol, marks[symbol])
-                    put("book_spread", symbol, book.ask - book.bid)
+                    rows["book_mid_price"][key] = marks[symbol]
+                    rows["book_spread"][key] = float(book.ask - book.bid)
                     self._sample_spread(symbol, book.ask - book.bid)
-                self._collect_depth(symbol, book, values)
+                for side, levels in (("bid", book.bids), ("ask", book.asks)):
+                    labels = self._level_labels(symbol, side, len(levels))
+                    for at, (price, qty) in zip(labels, levels, strict=False):
+                        depth_price[at] = float(price)
+                        depth_size[at] = float(qty)
             if self._bus is not None:
                 messages = self._bus.published_on(f"md.{symbol}")
-                put("market_data_messages", symbol, messages)
+                rows["market_data_messages"][key] = float(messages)
                 since, before = self._last_messages.get(symbol, (now, messages))
-                put("market_data_rate", symbol, (messages - before) / (now - since) if now > since else 0.0)
+                rows["market_data_rate"][key] = (messages - before) / (now - since) if now > since else 0.0
                 self._last_messages[symbol] = (now, messages)
             if self._ledger is not None:
-                put("position", symbol, self._ledger.position(symbol))
-                put("average_cost", symbol, self._ledger.avg_cost(symbol))
-                put("realized_pnl", symbol, self._ledger.realized_pnl(symbol))
-                put("unrealized_pnl", symbol, self._ledger.unrealized_pnl(marks, symbol))
+                position = self._ledger.position(symbol)
+                rows["position"][key] = float(position)
+                rows["average_cost"][key] = float(self._ledger.avg_cost(symbol))
+                rows["realized_pnl"][key] = float(self._ledger.realized_pnl(symbol))
+                rows["unrealized_pnl"][key] = float(self._ledger.unrealized_pnl(marks, symbol))
                 if symbol in marks:
-                    put("exposure", symbol, abs(self._ledger.position(symbol)) * marks[symbol])
+                    rows["exposure"][key] = abs(position) * marks[symbol]
+        if depth_price:
+            values["depth_price"] = depth_price
+            values["depth_size"] = depth_size
         if self._engine is not None:
-            self._collect_orders(values)
+            self._collect_orders(rows)
+        values.update((family, found) for family, found in rows.items() if found)
 
-    def _collect_depth(self, symbol: str, book: Any, values: dict[str, dict[tuple[str, ...], float]]) -> None:
-        for side, levels in (("bid", book.bids), ("ask", book.asks)):
-            for level, (price, qty) in enumerate(levels, start=1):
-                key = (symbol, side, str(level))
-                values.setdefault("depth_price", {})[key] = float(price)
-                values.setdefault("depth_size", {})[key] = float(qty)
+    def _label(self, value: str) -> tuple[str]:
+        """The one-label tuple of ``value``, made once."""
+        labels = self._one_labels.get(value)
+        if labels is None:
+            labels = self._one_labels[value] = (value,)
+        return labels
+
+    def _level_labels(self, symbol: str, side: str, levels: int) -> list[tuple[str, str, str]]:
+        """The labels of a book side's first ``levels`` levels (or more), each made once."""
+        labels = self._depth_labels.setdefault((symbol, side), [])
+        labels.extend((symbol, side, str(level)) for level in range(len(labels) + 1, levels + 1))
+        return labels
 
     def _sample_spread(self, symbol: str, spread: int) -> None:
         buckets = self._spreads.setdefault(symbol, [0] * (len(SPREAD_BUCKETS) + 1))
@@ -362,17 +394,20 @@ class AdvancedMonitoringFramework(Periodic):
         if log is None:
             return
         total = len(log) + log.dropped
-        fresh = min(total - self._decisions_seen, len(log))
-        for i in range(len(log) - fresh, len(log)):
-            decision = log[i]
+        # At the plan's rate there are tens of thousands of decisions a second, nearly all of them
+        # holding: they are counted in C, and only those that sent requests are visited one by one.
+        fresh = list(islice(reversed(log), min(total - self._decisions_seen, len(log))))
+        for symbol, n in Counter(map(attrgetter("symbol"), fresh)).items():
+            if symbol in self._decisions:
+                self._decisions[symbol] += n
+        for decision in filter(attrgetter("requests"), fresh):
             mid = (decision.bid + decision.ask) / 2
             for request in decision.requests:
                 # Amendments and cancels are requests too; only a new order's own id is kept.
                 record = self._engine.order(request) if self._engine is not None else None
                 if record is not None and record.first_cl_ord_id == request:
                     self._arrival[request] = mid
-            if decision.symbol in self._decisions:
-                self._decisions[decision.symbol] += 1
+            if decision.symbol in self._requests:
                 self._requests[decision.symbol] += len(decision.requests)
         self._decisions_seen = total
 
@@ -447,14 +482,16 @@ class AdvancedMonitoringFramework(Periodic):
         sources += [(self._recorded, k, *self._recorded_keys[k]) for k in self._recorded.paths()]
         for analyzer, key, path, symbol in sources:
             count = analyzer.count(key)
-            total = analyzer.mean(key) * count if count else 0.0
-            latency[(path, symbol)] = (_cumulative(analyzer.histogram(key), LATENCY_BUCKETS), total)
+            kept = self._latency_rows.get((path, symbol))
+            if kept is None or kept[0] != count:  # a path's histogram changes only with its count
+                total = analyzer.mean(key) * count if count else 0.0
+                counts = analyzer.cumulative(key, LATENCY_BUCKETS)
+                kept = (count, (list(zip(LATENCY_LES, map(float, counts), strict=True)), total))
+                self._latency_rows[(path, symbol)] = kept
+            latency[(path, symbol)] = kept[1]
         spread: dict[tuple[str, ...], tuple[list[tuple[str, float]], float]] = {}
         for symbol, counts in self._spreads.items():
-            running, buckets = 0, []
-            for bound, n in zip((*SPREAD_BUCKETS, "+Inf"), counts, strict=True):
-                running += n
-                buckets.append((bound if bound == "+Inf" else repr(float(bound)), float(running)))
+            buckets = list(zip(SPREAD_LES, map(float, accumulate(counts)), strict=True))
             spread[(symbol,)] = (buckets, self._spread_sums.get(symbol, 0.0))
         return {"latency_seconds": latency, "spread_sampled": spread}
 
@@ -500,17 +537,18 @@ class AdvancedMonitoringFramework(Periodic):
                 yield (f"{base}_count", labelled), buckets[-1][1]  # type: ignore[misc]
                 yield (f"{base}_sum", labelled), total  # type: ignore[misc]
 
-    def _track_changes(self) -> None:
-        """Note which series changed since the previous collection, and any counter that fell."""
-        # Plain tuples hash faster than Series and compare equal to them.
-        current: dict[Series, float] = dict(self._samples())
-        for series, value in current.items():
-            before = self._previous.get(series)
-            if before is not None and value != before:
-                self._moved.add(series)
-                if series[0] in COUNTERS and value < before:
+    def _check_counters(self, values: dict[str, dict[tuple[str, ...], float]]) -> None:
+        """Count the counters of this collection that are lower than at the last one.
+
+        Which series move is judged from outside, by scraping the export (harness.monitoring)."""
+        for family in COUNTER_FAMILIES:
+            rows, before = values.get(family), self._values.get(family)
+            if not rows or not before or rows == before:
+                continue
+            for key, value in rows.items():
+                was = before.get(key)
+                if was is not None and value < was:
                     self.counter_decreases += 1
-        self._previous = current
 
     # --- export ----------------------------------------------------------------------------------
 
@@ -534,7 +572,7 @@ class AdvancedMonitoringFramework(Periodic):
             "collections": self.collections,
             "series": [
                 {"name": name, "labels": dict(labels), "value": value}
-                for (name, labels), value in self._previous.items()
+                for (name, labels), value in self._samples()
             ],
         }
 
@@ -543,19 +581,59 @@ class AdvancedMonitoringFramework(Periodic):
 
     def value(self, name: str, **labels: str) -> float | None:
         """The value of one series in the last collection (the sample name, with any suffix), or None."""
-        return self._previous.get(Series(name, tuple(sorted(labels.items()))))
+        spec = SAMPLE_NAMES.get(name)
+        if spec is None:
+            return None
+        family, names, part = spec
+        le = labels.pop("le", None) if part == "bucket" else None
+        if len(labels) != len(names) or (part == "bucket" and le is None):
+            return None
+        try:
+            key = tuple([labels[n] for n in names])
+        except KeyError:
+            return None
+        if part is None:
+            return self._values.get(family, {}).get(key)
+        row = self._hists.get(family, {}).get(key)
+        if row is None:
+            return None
+        buckets, total = row
+        if part == "sum":
+            return total
+        if part == "count":
+            return buckets[-1][1]
+        return next((n for bound, n in buckets if bound == le), None)
+
+    def buckets(self, name: str, **labels: str) -> list[tuple[str, float]] | None:
+        """The cumulative buckets, ``(le, count)``, of one histogram series of the last collection
+        (``name`` is the histogram's, without the ``_bucket`` suffix), or None."""
+        spec = SAMPLE_NAMES.get(f"{name}_bucket")
+        if spec is None or len(labels) != len(spec[1]):
+            return None
+        try:
+            key = tuple([labels[n] for n in spec[1]])
+        except KeyError:
+            return None
+        row = self._hists.get(spec[0], {}).get(key)
+        return None if row is None else list(row[0])
 
     def total(self, name: str, **labels: str) -> float:
         """The sum of the values of ``name``'s series whose labels include ``labels`` (0 if none)."""
-        wanted = set(labels.items())
-        return sum(v for (n, have), v in self._previous.items() if n == name and wanted <= set(have))
+        spec = SAMPLE_NAMES.get(name)
+        if spec is None:
+            return 0.0
+        family, names, part = spec
+        if part is not None:
+            wanted = set(labels.items())
+            return sum(v for (n, have), v in self._samples() if n == name and wanted <= set(have))
+        if any(n not in names for n in labels):
+            return 0.0
+        at = [(names.index(n), v) for n, v in labels.items()]
+        rows = self._values.get(family, {})
+        return sum(v for key, v in rows.items() if all(key[i] == want for i, want in at))
 
     def series(self) -> list[Series]:
-        return [Series(*key) for key in self._previous]
-
-    def moved(self) -> list[Series]:
-        """Series whose value changed between two collections since the framework started."""
-        return sorted(Series(*key) for key in self._moved)
+        return [Series(*key) for key, _ in self._samples()]
 
     # --- component API ---------------------------------------------------------------------------
 
@@ -568,21 +646,20 @@ class AdvancedMonitoringFramework(Periodic):
         last = self.collected_at
         if last is not None and self._clock.now() - last > LATE_INTERVALS * self.interval:
             return Health(HealthState.DEGRADED, f"no collection since {last:g} s")
-        return Health(HealthState.HEALTHY, f"{len(self._previous)} series, {len(self._moved)} moved")
+        return Health(HealthState.HEALTHY, f"{self._series_count} series")
 
     def metrics(self) -> dict[str, float]:
         n = self.name
         return {
             f"{n}.collections": float(self.collections),
-            f"{n}.series": float(len(self._previous)),
-            f"{n}.moved_series": float(len(self._moved)),
+            f"{n}.series": float(self._series_count),
         }
 
     def validate(self) -> list[str]:
         problems = []
         if self.counter_decreases:
             problems.append(f"{self.counter_decreases} counters went down between collections")
-        bad = [name for (name, _), v in self._previous.items() if not math.isfinite(v)]
+        bad = [name for (name, _), v in self._samples() if not math.isfinite(v)]
         if bad:
             problems.append(f"{len(bad)} series are not finite numbers, e.g. {bad[0]}")
         return problems

@@ -9,6 +9,9 @@ number of samples, and recording one is a ``math.log`` and a list increment.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from itertools import accumulate
 
 from system.component import Health, HealthState, Lifecycle
 from system.errors import InvalidInput
@@ -34,6 +37,9 @@ def _representative(k: int) -> float:
     return 2.0 * _upper_bound(k) / (GAMMA + 1.0)
 
 
+_UPPER = [_upper_bound(k) for k in range(_BUCKETS)]
+
+
 class _PathStats:
     __slots__ = ("buckets", "count", "total", "low", "high", "underflow", "overflow")
 
@@ -45,6 +51,29 @@ class _PathStats:
         self.high = -math.inf
         self.underflow = 0
         self.overflow = 0
+
+
+def _at_ranks(stats: _PathStats, ranks: list[int]) -> list[float]:
+    """The values at nearest ranks: the representative of the bucket where the running count
+    reaches the rank, kept within the exact extremes. The running counts are summed in C, once."""
+    # Only the buckets between the extremes' can hold samples (one more each side for rounding).
+    first = max(0, _bucket_of(stats.low) - 1)
+    running = list(accumulate(stats.buckets[first : _bucket_of(stats.high) + 2]))
+    out = []
+    for rank in ranks:
+        k = bisect_left(running, rank)
+        out.append(
+            stats.high if k == len(running) else min(stats.high, max(stats.low, _representative(first + k)))
+        )
+    return out
+
+
+def _bucket_of(seconds: float) -> int:
+    """The bucket a value is counted in (as :meth:`PerformanceAnalyzer.record` counts it)."""
+    if seconds <= LOWEST:
+        return 0
+    log = math.log(seconds)
+    return _BUCKETS - 1 if log > _LOG_HIGHEST else math.ceil(log * _INV_LOG_GAMMA) - _OFFSET
 
 
 class PerformanceAnalyzer(Lifecycle):
@@ -111,20 +140,29 @@ class PerformanceAnalyzer(Lifecycle):
             return stats.low
         if q == 100.0:
             return stats.high
-        rank = max(1, math.ceil(q / 100.0 * stats.count))
-        seen = 0
-        for k, n in enumerate(stats.buckets):
-            if n:
-                seen += n
-                if seen >= rank:
-                    return min(stats.high, max(stats.low, _representative(k)))
-        return stats.high
+        return _at_ranks(stats, [max(1, math.ceil(q / 100.0 * stats.count))])[0]
 
     def histogram(self, path: str) -> list[tuple[float, int]]:
         stats = self._paths.get(path)
         if stats is None:
             return []
-        return [(_upper_bound(k), n) for k, n in enumerate(stats.buckets) if n]
+        return [(_UPPER[k], n) for k, n in enumerate(stats.buckets) if n]
+
+    def cumulative(self, path: str, bounds: Sequence[float]) -> list[int]:
+        """Samples of ``path`` counted under each of the ascending ``bounds``, then all of them (the
+        +Inf bound): a bucket counts under a bound when all of it lies at or below the bound (its
+        upper edge), so a count is exact to the bucket's 2%."""
+        stats = self._paths.get(path)
+        if stats is None:
+            return [0] * (len(bounds) + 1)
+        out, seen, start = [], 0, 0
+        for bound in bounds:
+            cut = bisect_right(_UPPER, bound * (1 + 1e-9))
+            seen += sum(stats.buckets[start:cut])
+            start = max(start, cut)
+            out.append(seen)
+        out.append(stats.count)
+        return out
 
     # -- component API ---------------------------------------------------------------------------
 
@@ -138,9 +176,15 @@ class PerformanceAnalyzer(Lifecycle):
         out: dict[str, float] = {}
         for path, stats in self._paths.items():
             prefix = f"{self.name}.{path}"
-            out[f"{prefix}.p50_ms"] = self.percentile(path, 50.0) * 1e3
-            out[f"{prefix}.p95_ms"] = self.percentile(path, 95.0) * 1e3
-            out[f"{prefix}.p99_ms"] = self.percentile(path, 99.0) * 1e3
+            if stats.count:
+                # The three percentiles in one pass over the buckets (this runs every collection).
+                ranks = [max(1, math.ceil(q / 100.0 * stats.count)) for q in (50.0, 95.0, 99.0)]
+                p50, p95, p99 = _at_ranks(stats, ranks)
+            else:
+                p50 = p95 = p99 = math.nan
+            out[f"{prefix}.p50_ms"] = p50 * 1e3
+            out[f"{prefix}.p95_ms"] = p95 * 1e3
+            out[f"{prefix}.p99_ms"] = p99 * 1e3
             out[f"{prefix}.count"] = float(stats.count)
         return out
 

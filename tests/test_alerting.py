@@ -10,7 +10,7 @@ import pytest
 
 from system.alerting import AlertingSystem, AlertState, Severity, histogram_quantile
 from system.errors import InvalidInput
-from system.monitoring import LATENCY_BUCKETS
+from system.monitoring import LATENCY_BUCKETS, LATENCY_LES
 from system.risk import RiskLimits
 from system.settings import load_settings
 from tests.fakes import FakeClock, FakeTimer
@@ -38,6 +38,10 @@ class FakeMonitoring:
 
     def value(self, name: str, **labels: str) -> float | None:
         return self.series_values.get((name, tuple(sorted(labels.items()))))
+
+    def buckets(self, name: str, **labels: str) -> list[tuple[str, float]] | None:
+        found = [(le, self.value(f"{name}_bucket", **labels, le=le)) for le in LATENCY_LES]
+        return None if found[-1][1] is None else [(le, n or 0.0) for le, n in found]
 
     def total(self, name: str, **labels: str) -> float:
         wanted = set(labels.items())

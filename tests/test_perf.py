@@ -53,6 +53,18 @@ def test_small_known_sample_and_histogram() -> None:
     assert m["performance_analyzer.fill.count"] == 100.0
 
 
+def test_cumulative_counts_match_the_histogram_under_each_bound() -> None:
+    rng = random.Random(11)
+    pa = PerformanceAnalyzer()
+    for _ in range(5_000):
+        pa.record("ack", rng.lognormvariate(math.log(2e-3), 1.2))
+    bounds = (1e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.1, 1.0)
+    # A fine bucket counts under a bound when its upper edge is at or below the bound.
+    expected = [sum(n for upper, n in pa.histogram("ack") if upper <= b * (1 + 1e-9)) for b in bounds]
+    assert pa.cumulative("ack", bounds) == [*expected, 5_000]
+    assert pa.cumulative("nothing", bounds) == [0] * (len(bounds) + 1)
+
+
 def test_out_of_range_values_are_clamped_and_counted() -> None:
     pa = PerformanceAnalyzer()
     pa.record("p", 0.0)
