@@ -303,6 +303,20 @@ def _duplicate_order(p: Planter) -> None:
 
 
 @defect(
+    "resend-in-flight",
+    "At every logon the engine sends again every request in flight, also those a session still up "
+    "carries: the venue refuses the copies as duplicates.",
+    "P2-ERROR-HANDLING",
+)
+def _resend_in_flight(p: Planter) -> None:
+    def on_session_ready(original, engine):  # noqa: ANN001, ANN202
+        engine._carries = lambda _session: False  # every session taken for lost
+        original(engine)
+
+    p.wrap(TradingExecutionEngine, "on_session_ready", on_session_ready)
+
+
+@defect(
     "cancel-ack-ignored",
     "The engine ignores the venue's cancel confirmations, so cancelled orders stay live in its books.",
     "SYS-E2E-RATE",

@@ -11,6 +11,9 @@ only claim:
   compute time when that is charged, and any queueing behind a busy system;
 - new orders sent (by client id, a resend counted once) and how the venue answered each, with the
   reject reasons it gave;
+- requests sent again (the same client id on the wire twice), and those sent again while the
+  session that carried them first was still up: nothing was lost with a session, so the copy is
+  needless and the venue refuses it as a duplicate; and the logons the venue acknowledged;
 - the market as the system was shown it: per symbol, a gap in the feed's sequence numbers (until a
   snapshot repairs it), a halt (until trading resumes), and a feed silent for longer than the
   system's stale bound. A new order sent on such a market is a *protective violation*: the
@@ -31,6 +34,7 @@ from venue.messages import (
     Envelope,
     ExecType,
     ExecutionReport,
+    LogonAck,
     NewOrder,
     Phase,
     RejectReason,
@@ -81,6 +85,10 @@ class VenueTap:
         self.generation = 0
         self._open: list[Connection | FeedSubscription] = []
         self.md_times = array("d")  # simulated arrival time of every market data message
+        self.logons = 0  # LogonAcks the venue sent the system
+        self.requests_resent = 0  # requests (new, replace, cancel) sent again before an answer
+        self.needless_resends: list[tuple[float, str]] = []  # ... while their first carrier was up
+        self._carriers: dict[str, _TappedConnection] = {}  # unanswered request id -> its session
 
     # --- what the system is doing now ------------------------------------------------------------
 
@@ -103,20 +111,25 @@ class VenueTap:
             kind = type(body)
             if kind is ExecutionReport or kind is CancelReject:
                 self.answer_times.append(self._trigger)
+                self._carriers.pop(body.cl_ord_id, None)
                 if kind is ExecutionReport:
                     self._answer(body)
                 if body.cl_ord_id in self.amendments:
                     self.amendments_answered.add(body.cl_ord_id)
+            elif kind is LogonAck:
+                self.logons += 1
             on_receive(envelope)
 
         def disconnected(reason: str) -> None:
+            tapped.up = False
             if generation == self.generation:
                 self._trigger = self._now()
                 on_disconnect(reason)
 
         connection = self._venue.connect(received, disconnected)
         self._open.append(connection)
-        return _TappedConnection(connection, self)
+        tapped = _TappedConnection(connection, self, generation)
+        return tapped
 
     def subscribe(self, on_market_data: Callable[..., None]) -> FeedSubscription:
         times = self.md_times.append
@@ -168,9 +181,16 @@ class VenueTap:
 
     # --- bookkeeping -----------------------------------------------------------------------------
 
-    def _sent(self, envelope: Envelope) -> None:
+    def _sent(self, envelope: Envelope, carrier: _TappedConnection) -> None:
         body = envelope.body
         kind = type(body)
+        if kind is NewOrder or kind is ReplaceOrder or kind is CancelOrder:
+            first = self._carriers.get(body.cl_ord_id)
+            if first is not None:
+                self.requests_resent += 1
+                if first.up and first.generation == self.generation:
+                    self.needless_resends.append((self._now(), body.cl_ord_id))
+            self._carriers[body.cl_ord_id] = carrier
         if kind is NewOrder:
             self.order_entries += 1
             if body.cl_ord_id not in self.orders:
@@ -242,13 +262,18 @@ class VenueTap:
 
 
 class _TappedConnection:
-    def __init__(self, connection: Connection, tap: VenueTap) -> None:
+    """A session as the tap sees it: up from its connect until either side ends it."""
+
+    def __init__(self, connection: Connection, tap: VenueTap, generation: int) -> None:
         self._connection = connection
         self._tap = tap
+        self.generation = generation  # the host's generation: a crash ends every session with it
+        self.up = True
 
     def send(self, envelope: Envelope) -> None:
-        self._tap._sent(envelope)
+        self._tap._sent(envelope, self)
         self._connection.send(envelope)
 
     def close(self) -> None:
+        self.up = False
         self._connection.close()

@@ -53,6 +53,31 @@ def protected(context):
     assert not exposed, f"faults during which the system traded blind or lost orders: {exposed}"
 
 
+@then(
+    "the system sent no request again while the session that carried it was up, "
+    "over at least {least:d} logons"
+)
+def no_needless_resend(context, least):
+    """Judged on the wire: a request id sent twice, the first session still up at the second send.
+    Each logon the venue acknowledged is a chance to get it wrong: a session coming up is no reason
+    to send again what another session still carries."""
+    s = trading(context)
+    s.settle()
+    tap = s.tap
+    require_none(
+        context,
+        "requests sent again while the session that carried them was up",
+        len(tap.needless_resends),
+        "requests",
+        f"client ids the system put on the wire a second time, before any answer, while the session "
+        f"that carried the first was still up, seen by the tap at the venue boundary "
+        f"({tap.requests_resent} requests sent again in all, {tap.logons} logons acknowledged)",
+        tap.logons,
+        least,
+        [f"{clid} at {t:.3f} s" for t, clid in tap.needless_resends],
+    )
+
+
 @then("the health checks saw at least one component unhealthy during the faults")
 def unhealthy_seen(context):
     s = trading(context)

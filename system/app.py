@@ -87,6 +87,7 @@ class TradingSystem:
             risk=self.risk,
             ledger=self.ledger,
             perf=self.perf,
+            carries=lambda session: self.optimizer.carries(session),
         )
         self.optimizer = TradingSystemOptimizer(
             venue,

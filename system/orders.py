@@ -3,8 +3,9 @@
 Reports are applied strictly in the account's ``exec_seq`` order, whatever session delivered them:
 a repeat is dropped, a report past a gap waits until the gap is filled (by the other session, or by
 the venue's replay at the next logon, which resumes from :meth:`TradingExecutionEngine.last_exec_seq`).
-A request that may have been lost with a session is sent again, unchanged, when a session becomes
-ready; the venue refuses a client order id it already has, so a resend never doubles an order.
+A request that may have been lost with a session (the one it went out on is gone, or none was up)
+is sent again, unchanged, when a session becomes ready; one still in flight on a live session is
+not. The venue refuses a client order id it already has, so a resend never doubles an order.
 
 A finished order (done, nothing in flight) stays in memory among the newest :data:`FINISHED_KEPT`;
 an older one leaves it for the operations database, which wrote it long before, so a day of
@@ -93,6 +94,7 @@ class OrderRecord:
     reject_reason: RejectReason | None = None
     sent_at: float = 0.0
     last_message: object | None = None  # the request in flight, kept to resend it unchanged
+    sent_on: object | None = None  # the session it went out on, as ``send`` named it (None: unsent)
     resent_ids: set[str] = field(default_factory=set)  # request ids sent more than once
     answered: bool = False  # the venue has answered the NewOrder
     request_ids: list[str] = field(default_factory=list)  # amend and cancel requests, by client id
@@ -110,15 +112,20 @@ class TradingExecutionEngine(Lifecycle):
     def __init__(
         self,
         clock: Clock,
-        send: Callable[[object], bool],
+        send: Callable[[object], object | None],
         risk: Any,
         ledger: Any,
         perf: Any = None,
         id_prefix: str = "ALU",
+        carries: Callable[[object], bool] = lambda _session: False,
     ) -> None:
+        """``send`` sends a message on a session and names the session (anything true), or returns
+        something false when no session is live; ``carries(session)`` says whether a session that
+        ``send`` named is still up (by default none is: every pending request is sent again)."""
         super().__init__()
         self._clock = clock
         self._send = send
+        self._carries = carries
         self._risk = risk
         self._ledger = ledger
         self._perf = perf
@@ -283,7 +290,7 @@ class TradingExecutionEngine(Lifecycle):
         self._track(record)
         self.placed += 1
         # Not sent now means sent on the next on_session_ready: the order stays pending_new.
-        self._send(record.last_message)
+        record.sent_on = self._send(record.last_message)
         return cl_ord_id
 
     def _amend(self, intent: Amend) -> str | None:
@@ -334,7 +341,7 @@ class TradingExecutionEngine(Lifecycle):
         record.pending_id = new_id
         record.request_ids.append(new_id)
         self._by_id[new_id] = record
-        self._send(record.last_message)
+        record.sent_on = self._send(record.last_message)
         return new_id
 
     def _live_order(self, cl_ord_id: object) -> OrderRecord:
@@ -354,15 +361,22 @@ class TradingExecutionEngine(Lifecycle):
     # --- sessions ---------------------------------------------------------------------------------
 
     def on_session_ready(self) -> None:
-        """A session is up: send again every request that may have been lost with an old one."""
+        """A session is up: send every request that was not sent, and again every one that may have
+        been lost with its session. One in flight on a session still up is left alone: sent again,
+        the venue would only refuse it as a duplicate."""
         self._recovering = False  # the venue's replay came before the session's LogonAck
         for record in list(self._orders.values()):
             if not record.pending or record.last_message is None or record.pending_id is None:
                 continue
-            if not self._send(record.last_message):
+            if record.sent_on and self._carries(record.sent_on):
+                continue
+            sent_before = bool(record.sent_on)
+            record.sent_on = self._send(record.last_message)
+            if not record.sent_on:
                 return  # no session after all; the next on_session_ready tries again
-            self.resends += 1
-            record.resent_ids.add(record.pending_id)
+            if sent_before:
+                self.resends += 1
+                record.resent_ids.add(record.pending_id)
 
     # --- reports ----------------------------------------------------------------------------------
 

@@ -136,10 +136,11 @@ class TradingSystemOptimizer(Lifecycle):
 
     # --- public API -------------------------------------------------------------------------------
 
-    def submit(self, message: object) -> bool:
-        """Send ``message`` on a live session, round-robin; False when no session is live."""
+    def submit(self, message: object) -> tuple[str, int] | None:
+        """Send ``message`` on a live session, round-robin: the session it went out on (its slot's
+        name and connection generation, for :meth:`carries`), or None when no session is live."""
         if not self.running:
-            return False
+            return None
         for _ in range(self.size):
             slot = self._slots[self._rr % self.size]
             self._rr = (self._rr + 1) % self.size
@@ -151,9 +152,17 @@ class TradingSystemOptimizer(Lifecycle):
             if slot.carried > 0:
                 self.reused += 1
             slot.carried += 1
-            return True
+            return (slot.name, slot.generation)
         self.unsent += 1
-        return False
+        return None
+
+    def carries(self, session: object) -> bool:
+        """Whether ``session``, as :meth:`submit` named it, is still the live connection of its slot:
+        what went out on it was not lost with a session."""
+        if not isinstance(session, tuple) or len(session) != 2:
+            return False
+        name, generation = session
+        return any(s.name == name and s.generation == generation and s.live for s in self._slots)
 
     def live_sessions(self) -> int:
         return sum(1 for slot in self._slots if slot.live)

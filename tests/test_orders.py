@@ -328,7 +328,7 @@ def test_resend_after_reconnect_creates_no_duplicate():
     c = place(engine)  # lost on a dying session
     venue.lose = False
     engine.on_session_ready()
-    assert engine.resends == 3
+    assert engine.resends == 2  # b and c again; a goes out for the first time
     new_orders = [m for m in venue.received if isinstance(m, NewOrder)]
     assert [m.cl_ord_id for m in new_orders] == [b, a, b, c]
     assert len(venue.by_cl) == 3  # the venue holds each order once
@@ -346,7 +346,7 @@ def test_resend_after_reconnect_creates_no_duplicate():
     assert not engine.in_flight()
     # A second ready sends nothing: nothing is in flight.
     engine.on_session_ready()
-    assert engine.resends == 3
+    assert engine.resends == 2
 
 
 def test_resent_cancel_is_idempotent():
@@ -370,7 +370,21 @@ def test_send_failure_keeps_pending_and_ready_resends():
     venue.up = True
     engine.on_session_ready()
     deliver(engine, venue.take())
-    assert engine.order(cl).status == "new" and engine.resends == 1
+    assert engine.order(cl).status == "new"
+    assert engine.resends == 0  # its first send, not a resend
+
+
+@pytest.mark.parametrize("session_up, sent_again", [(True, False), (False, True)])
+def test_ready_resends_only_what_went_out_on_a_session_now_gone(session_up, sent_again):
+    # Another session coming up (the pool's second logon, a replacement) is no reason to send again
+    # an order still in flight on a session that is up: the venue would refuse it as a duplicate.
+    engine, venue, *_ = make(carries=lambda session: session_up)
+    cl = place(engine)
+    engine.on_session_ready()
+    assert [m.cl_ord_id for m in venue.received] == [cl, cl] if sent_again else [cl]
+    assert engine.resends == int(sent_again)
+    deliver(engine, venue.take())
+    assert engine.order(cl).status == "new" and engine.errors == 0
 
 
 def test_risk_reject_counted_apart():

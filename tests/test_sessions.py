@@ -166,7 +166,7 @@ def test_start_logs_on_every_session_with_signed_increasing_nonces():
     assert nonces == sorted(set(nonces)) and nonces[0] == 5001
     assert pool.live_sessions() == 0
     assert pool.health().state is HealthState.UNHEALTHY
-    assert pool.submit(order()) is False
+    assert pool.submit(order()) is None
     timer.advance(0.01)
     assert pool.live_sessions() == 3 and len(ready) == 3
     assert pool.health().state is HealthState.HEALTHY
@@ -204,6 +204,19 @@ def test_submit_round_robin_and_reuse():
     assert m["trading_system_optimizer.submissions"] == 4.0
     assert m["trading_system_optimizer.sessions_live"] == 2.0
     assert all(isinstance(v, float) for v in m.values())
+
+
+def test_a_session_carries_what_went_out_on_it_until_it_is_lost():
+    pool, venue, timer, *_ = make(size=2)
+    pool.start()
+    timer.advance(0.01)
+    first, second = pool.submit(order(1)), pool.submit(order(2))
+    assert first != second and pool.carries(first) and pool.carries(second)
+    venue.conns[0].drop()
+    assert not pool.carries(first) and pool.carries(second)
+    timer.advance(5.0)  # the slot is back, on a new connection: what the old one carried is lost
+    assert pool.live_sessions() == 2 and not pool.carries(first)
+    assert not pool.carries(None) and not pool.carries(True)
 
 
 def test_reports_passed_on_in_arrival_order_including_replay_before_ack():
@@ -367,7 +380,7 @@ def test_stop_logs_out_and_cancels_timers():
     assert all(len(c.bodies(Logout)) == 1 for c in venue.conns)
     assert timer.live() == 0
     assert pool.health().state is HealthState.STOPPED
-    assert pool.submit(order()) is False
+    assert pool.submit(order()) is None
     timer.advance(10.0)
     assert len(venue.conns) == 2
 
@@ -382,7 +395,7 @@ def test_session_dropped_during_send_reports_not_sent():
         conn.drop("reset")
 
     conn.send = dying_send  # type: ignore[method-assign]
-    assert pool.submit(order()) is False
+    assert pool.submit(order()) is None
     assert pool.submissions == 0
 
 
