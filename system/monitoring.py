@@ -232,8 +232,8 @@ class AdvancedMonitoringFramework(Periodic):
         self.registry.register(_Collector(self._build_families))
         self._hists: dict[str, dict[tuple[str, ...], tuple[list[tuple[str, float]], float]]] = {}
         self._series_count = 0  # series in the last collection
-        # Label tuples made once and reused by every collection: a collection's hundreds of fresh
-        # tuples would otherwise be garbage for the collector, whose passes the system then pays for.
+        # Label tuples made once and reused by every collection, which would otherwise build some
+        # hundreds of them a second only to look them up.
         self._figure_labels: dict[str, tuple[str, str]] = {}  # per metric key: (component, metric)
         self._one_labels: dict[str, tuple[str]] = {}  # per symbol or component: (its name,)
         self._depth_labels: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # per book side
