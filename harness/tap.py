@@ -120,15 +120,17 @@ class VenueTap:
                 self.logons += 1
             on_receive(envelope)
 
+        # Made before the connect, which may report a disconnect at once.
+        tapped = _TappedConnection(self, generation)
+
         def disconnected(reason: str) -> None:
             tapped.up = False
             if generation == self.generation:
                 self._trigger = self._now()
                 on_disconnect(reason)
 
-        connection = self._venue.connect(received, disconnected)
-        self._open.append(connection)
-        tapped = _TappedConnection(connection, self, generation)
+        tapped.connection = self._venue.connect(received, disconnected)
+        self._open.append(tapped.connection)
         return tapped
 
     def subscribe(self, on_market_data: Callable[..., None]) -> FeedSubscription:
@@ -264,16 +266,17 @@ class VenueTap:
 class _TappedConnection:
     """A session as the tap sees it: up from its connect until either side ends it."""
 
-    def __init__(self, connection: Connection, tap: VenueTap, generation: int) -> None:
-        self._connection = connection
+    connection: Connection  # the venue's, set once connected
+
+    def __init__(self, tap: VenueTap, generation: int) -> None:
         self._tap = tap
         self.generation = generation  # the host's generation: a crash ends every session with it
         self.up = True
 
     def send(self, envelope: Envelope) -> None:
         self._tap._sent(envelope, self)
-        self._connection.send(envelope)
+        self.connection.send(envelope)
 
     def close(self) -> None:
         self.up = False
-        self._connection.close()
+        self.connection.close()

@@ -25,7 +25,6 @@ _INV_LOG_GAMMA = 1.0 / math.log(GAMMA)
 # Bucket k of a path's list holds the values in (GAMMA**(k+_OFFSET-1), GAMMA**(k+_OFFSET)].
 _OFFSET = math.ceil(math.log(LOWEST) * _INV_LOG_GAMMA)
 _BUCKETS = math.ceil(math.log(HIGHEST) * _INV_LOG_GAMMA) - _OFFSET + 1
-_LOG_LOWEST = math.log(LOWEST)
 _LOG_HIGHEST = math.log(HIGHEST)
 
 
@@ -56,9 +55,10 @@ class _PathStats:
 def _at_ranks(stats: _PathStats, ranks: list[int]) -> list[float]:
     """The values at nearest ranks: the representative of the bucket where the running count
     reaches the rank, kept within the exact extremes. The running counts are summed in C, once."""
-    # Only the buckets between the extremes' can hold samples (one more each side for rounding).
-    first = max(0, _bucket_of(stats.low) - 1)
-    running = list(accumulate(stats.buckets[first : _bucket_of(stats.high) + 2]))
+    # Only the buckets between the extremes' can hold samples (found by their upper edges, with one
+    # more each side for rounding); an extreme beyond the range lands in its end bucket.
+    first = max(0, bisect_left(_UPPER, stats.low) - 1)
+    running = list(accumulate(stats.buckets[first : bisect_left(_UPPER, stats.high) + 2]))
     out = []
     for rank in ranks:
         k = bisect_left(running, rank)
@@ -66,14 +66,6 @@ def _at_ranks(stats: _PathStats, ranks: list[int]) -> list[float]:
             stats.high if k == len(running) else min(stats.high, max(stats.low, _representative(first + k)))
         )
     return out
-
-
-def _bucket_of(seconds: float) -> int:
-    """The bucket a value is counted in (as :meth:`PerformanceAnalyzer.record` counts it)."""
-    if seconds <= LOWEST:
-        return 0
-    log = math.log(seconds)
-    return _BUCKETS - 1 if log > _LOG_HIGHEST else math.ceil(log * _INV_LOG_GAMMA) - _OFFSET
 
 
 class PerformanceAnalyzer(Lifecycle):
