@@ -27,15 +27,8 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display, no GUI toolkit
-import matplotlib.image  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen before pyplot is imported
-from matplotlib.colors import ListedColormap  # noqa: E402
-
-from harness.session import TradingSession  # noqa: E402
-from system.monitoring import HEALTH_CODES  # noqa: E402
+from harness.session import TradingSession
+from system.monitoring import HEALTH_CODES
 
 OFFSET = 0.5  # the recorder samples half an interval after each collection, never at the same instant
 LATENCY_WINDOW = 10.0  # seconds of simulated time per p99 point of the latency chart
@@ -327,6 +320,14 @@ def _health_chart(samples: list[dict], times: list[float]) -> Chart:
 
 
 def _draw(chart: Chart, path: Path, start: float, end: float) -> None:
+    # matplotlib only where charts are drawn: a third of a second of import that every behave run
+    # would otherwise pay, campaign tasks included, for the few scenarios that draw.
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display, no GUI toolkit
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
     fig, ax = plt.subplots(figsize=(11, 4.2), dpi=90)
     try:
         if chart.title == CHARTS[4]:
@@ -462,6 +463,8 @@ def screenshot(page: Path, png: Path, width: int = 1400, height: int = 2400) -> 
 def coloured_share(png: Path) -> float:
     """The share of a screenshot's pixels in colour (not white, grey or black): the charts' lines,
     areas and health map. The page's own text and a broken image's icon are grey."""
+    import matplotlib.image
+
     pixels = matplotlib.image.imread(png)[:, :, :3]
     return float((pixels.max(axis=2) - pixels.min(axis=2) > 0.25).mean())
 

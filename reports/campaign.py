@@ -712,6 +712,14 @@ def add_parser(commands) -> None:
     p.add_argument("--first-seed", type=int, default=1, help="the first run seed (default 1)")
     p.add_argument("--criteria", nargs="+", help="criterion ids (default: every criterion of the register)")
     p.add_argument(
+        "--phases",
+        nargs="+",
+        type=int,
+        metavar="N",
+        help="the criteria of these phases of the plan (ids P<N>-..., those a campaign can run), "
+        "besides any --criteria",
+    )
+    p.add_argument(
         "--profiles",
         nargs="+",
         metavar="PROFILE",
@@ -741,7 +749,14 @@ def main(args: argparse.Namespace) -> int:
     if unknown:
         print(f"campaign: --criteria: not in the register: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    criteria = tuple(args.criteria or (c.id for c in register if c.kind == "automatic" and not c.verdict))
+    runnable = [c.id for c in register if c.kind == "automatic" and not c.verdict]
+    phased = [c for c in runnable if any(c.startswith(f"P{n}-") for n in args.phases or ())]
+    missing = sorted(n for n in set(args.phases or ()) if not any(c.startswith(f"P{n}-") for c in phased))
+    if missing:
+        print(f"campaign: --phases: no criterion of phase {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    chosen = [*(args.criteria or ()), *(c for c in phased if c not in (args.criteria or ()))]
+    criteria = tuple(chosen or runnable)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     try:
         selection = Selection(criteria, args.filter)

@@ -354,3 +354,45 @@ def test_the_command_refuses_a_market_profile_that_does_not_exist(capsys, tmp_pa
         capsys.readouterr().err
     )
     assert not (tmp_path / "campaign-seeds").exists()
+
+
+def test_phases_select_the_runnable_criteria_of_those_phases(capsys, tmp_path, monkeypatch):
+    from reports import campaign as module
+    from reports.__main__ import main
+
+    chosen = {}
+
+    def record(seeds, selection, out, **_kw):
+        chosen["criteria"] = selection.criteria
+        return {"criteria": [], "task_errors": [], "certified_with_confidence": []}
+
+    monkeypatch.setattr(module, "campaign", record)
+    assert main(["campaign", "--seeds", "1", "--phases", "1", "2", "--out", str(tmp_path)]) == 1
+    assert chosen["criteria"] == (
+        "P1-AVAILABILITY",
+        "P1-BASIC-FUNCTION",
+        "P1-API-CONSISTENCY",
+        "P1-COMPONENT-PERFORMANCE",
+        "P1-COMPONENT-ERRORS",
+        "P2-WORKFLOW",
+        "P2-OPTIMIZERS-TOGETHER",
+        "P2-ERROR-HANDLING",
+        "P2-LOAD-CONDITIONS",
+        "P2-PERF-MAINTAINED",
+        "P2-CROSS-COMPONENT",
+        "P2-DATA-FLOW",
+        "P2-MONITORING-ANALYTICS",
+        "P2-ALERT-RESPONSE",
+    )
+    assert (
+        main(["campaign", "--seeds", "1", "--criteria", "OBJ-E2E", "--phases", "1", "--out", str(tmp_path)])
+        == 1
+    )
+    assert chosen["criteria"][:2] == ("OBJ-E2E", "P1-AVAILABILITY")
+
+
+def test_the_command_refuses_a_phase_with_no_criterion(capsys, tmp_path):
+    from reports.__main__ import main
+
+    assert main(["campaign", "--seeds", "2", "--phases", "9", "--out", str(tmp_path)]) == 2
+    assert "--phases: no criterion of phase 9" in capsys.readouterr().err

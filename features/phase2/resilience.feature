@@ -34,10 +34,10 @@ Feature: Errors in one place do not corrupt state anywhere else
     Given a normal market in 3 symbols at stress load
     And the trading system trades on it with its measured compute time charged to simulated time
     And this fault plan:
-      | at | fault      | account |
-      | 2  | disconnect | ALLUSE  |
-      | 4  | disconnect | ALLUSE  |
-    When the market trades for 6 seconds
+      | at  | fault      | account |
+      | 0.5 | disconnect | ALLUSE  |
+      | 1   | disconnect | ALLUSE  |
+    When the market trades for 2 seconds
     Then the system sent no request again while the session that carried it was up, over at least 6 logons
     And the system's orders, fills, positions and cash reconcile exactly with the exchange
     And every order the system sent reached a final or open state the exchange agrees with
