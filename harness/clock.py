@@ -7,13 +7,13 @@ from collections.abc import Callable
 
 import simpy
 
+from simulator.world import now_reader
+
 
 class SimClock:
     def __init__(self, env: simpy.Environment) -> None:
-        self._env = env
-
-    def now(self) -> float:
-        return self._env.now
+        # The system reads the time a few times per market data update: a read made in C, not a method.
+        self.now: Callable[[], float] = now_reader(env)
 
 
 class _Handle:

@@ -7,7 +7,9 @@ the same configuration gives the same journal byte for byte.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,16 @@ from simulator.traders import Activity, InformedTrader, MarketMaker, MomentumTra
 MAX_SYMBOLS = 1_000
 MAX_LOAD = 10_000.0
 MAX_WAKEUPS = 100_000.0  # expected actions of all background traders per simulated second
+
+
+def now_reader(env: simpy.Environment) -> Callable[[], float]:
+    """``env.now`` as a callable made in C: the exchange and the system's clock read the time millions
+    of times a session, and a Python function around SimPy's ``now`` property costs two Python frames
+    a read. SimPy 4 keeps the time in ``_now``; a SimPy without it fails here, at construction."""
+    read = functools.partial(getattr, env, "_now")
+    if read() != env.now:
+        raise RuntimeError("simpy.Environment no longer keeps its time in _now")
+    return read
 
 
 @dataclass(frozen=True)
@@ -140,7 +152,7 @@ class Market:
         self.exchange = Exchange(
             listed,
             self.journal,
-            now=lambda: env.now,
+            now=now_reader(env),
             schedule=lambda delay, callback: env.timeout(delay).callbacks.append(lambda _e: callback()),
             halt_pct=halt.pct,
             halt_seconds=halt.seconds,
