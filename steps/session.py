@@ -57,6 +57,11 @@ def loaded_market(context, profile, count, load):
     context.load_name = load
 
 
+@given("a {profile:w} market in 1 symbol at {load:w} load")
+def loaded_market_of_one(context, profile, load):
+    loaded_market(context, profile, 1, load)
+
+
 @given("the trading system trades on it with its default configuration")
 def default_system(context):
     context.charge_compute = False

@@ -31,7 +31,7 @@ Feature: Errors in one place do not corrupt state anywhere else
 
   @criterion:P2-ERROR-HANDLING
   Scenario: A session coming back sends nothing again that another session still carries
-    Given a normal market in 3 symbols at stress load
+    Given a normal market in 1 symbol at stress load
     And the trading system trades on it with its measured compute time charged to simulated time
     And this fault plan:
       | at  | fault      | account |
