@@ -58,6 +58,7 @@ class SentOrder:
     symbol: str
     trigger: float  # simulated time at which the callback that sent it started
     answered: float | None = None  # simulated time of the venue's first answer
+    answer_seq: int = 0  # the account's exec_seq of that answer (0: unnumbered)
     rejected: RejectReason | None = None
     qty: int = 0  # as sent
 
@@ -75,6 +76,7 @@ class VenueTap:
         self.amendments: dict[str, ReplaceOrder] = {}  # replace requests sent, by their client id
         self.amendments_answered: set[str] = set()  # ... that the venue answered (done or refused)
         self.answer_times = array("d")  # simulated arrival time of every execution report and cancel reject
+        self._seq_arrivals: dict[int, float] = {}  # the account's exec_seq -> its first arrival
         self.violations: list[Violation] = []
         self.gaps: list[tuple[float, str]] = []  # (time, symbol) of every gap the feed showed
         self._seqs: dict[str, int] = {}
@@ -111,6 +113,8 @@ class VenueTap:
             kind = type(body)
             if kind is ExecutionReport or kind is CancelReject:
                 self.answer_times.append(self._trigger)
+                if body.exec_seq > 0:
+                    self._seq_arrivals.setdefault(body.exec_seq, self._trigger)
                 self._carriers.pop(body.cl_ord_id, None)
                 if kind is ExecutionReport:
                     self._answer(body)
@@ -221,6 +225,7 @@ class VenueTap:
         if sent is None or sent.answered is not None:
             return
         sent.answered = self._now()
+        sent.answer_seq = report.exec_seq
         if report.exec_type is ExecType.REJECTED:
             sent.rejected = report.reason
 
@@ -229,6 +234,25 @@ class VenueTap:
     def ack_latencies(self) -> list[float]:
         """Seconds from decision to the venue's first answer, per answered new order, in send order."""
         return [o.answered - o.trigger for o in self.orders.values() if o.answered is not None]
+
+    def in_order_latencies(self) -> list[float]:
+        """Seconds from decision until the venue's first answer could be applied in the account's
+        exec_seq order, per answered new order: once it and every report numbered before it had
+        arrived, on whichever session. Reports of a pool's sessions arrive out of that order, and a
+        system must apply them in it; an answer after a number that never arrived is left out."""
+        ready: dict[int, float] = {}
+        latest, expected = 0.0, None
+        for seq in sorted(self._seq_arrivals):
+            if expected is not None and seq != expected:
+                break
+            latest = max(latest, self._seq_arrivals[seq])
+            ready[seq] = latest
+            expected = seq + 1
+        return [
+            (o.answered if o.answer_seq <= 0 else ready[o.answer_seq]) - o.trigger
+            for o in self.orders.values()
+            if o.answered is not None and (o.answer_seq <= 0 or o.answer_seq in ready)
+        ]
 
     def silent_for(self) -> float:
         """Seconds since market data last reached the system (0 before any arrived)."""

@@ -72,6 +72,11 @@ def market_trades(context, seconds):
         advance(context, seconds)
 
 
+@when("the market trades on for {seconds:d} more seconds")
+def market_trades_on(context, seconds):
+    market_trades(context, seconds)
+
+
 @then("the client has seen a gap in the sequence numbers and recovered from a snapshot")
 def gap_seen(context):
     gaps = sum(context.feed.gaps.values())

@@ -41,7 +41,7 @@ Feature: Component integration: every optimization component is available and sp
   Scenario: The monitoring framework records metrics and the analytics engine grades a session
     Given a normal market in 2 symbols
     And the trading system trades on it with its default configuration
-    When the market trades for 30 seconds
+    When the market trades for 60 seconds
     Then the monitoring framework has recorded the orders the exchange received
     And the analytics engine has graded the session
 
