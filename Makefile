@@ -55,13 +55,14 @@ certify: $(NATIVE)
 
 # The certification's scenarios over SEEDS run seeds, each a task on a local Dask cluster (CLUSTER=
 # tcp://host:port for a remote scheduler; CRITERIA="A B" for some criteria, PHASES="1 2" for those of
-# the plan's phases 1 and 2; PROFILES="calm normal" for the scenarios naming those market profiles);
+# the plan's phases 1 and 2; PROFILES="calm normal" for the scenarios naming those market profiles;
+# FILTER="..." for another behave tag expression);
 # writes reports/campaign.json and .md and reports/campaign-allure-results/ (see reports/campaign.py).
 SEEDS ?= 20
 campaign: $(NATIVE)
 	$(PY) -m reports campaign --seeds $(SEEDS) $(if $(CLUSTER),--cluster $(CLUSTER)) \
 	    $(if $(CRITERIA),--criteria $(CRITERIA)) $(if $(PHASES),--phases $(PHASES)) \
-	    $(if $(PROFILES),--profiles $(PROFILES))
+	    $(if $(PROFILES),--profiles $(PROFILES)) $(if $(FILTER),--filter "$(FILTER)")
 
 bench: $(NATIVE)
 	$(PY) bench/host.py

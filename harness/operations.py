@@ -193,9 +193,11 @@ class Attack:
     accepted: int  # the attacker's logons the gateway accepted
 
 
-def attack_logon(session: TradingSession, wiretap: LogonWiretap, attempt: str, then: float = 30.0) -> Attack:
+def attack_logon(session: TradingSession, wiretap: LogonWiretap, attempt: str, then: float = 300.0) -> Attack:
     """Make ``attempt`` on a fresh order-entry connection to the session's exchange, then let the
-    session trade ``then`` more seconds; the gateway's own records say what happened."""
+    session trade until the exchange has an order of the system's from after the attack, ``then``
+    seconds at most (a calm market in one symbol can go 30 s without one); the gateway's own records
+    say what happened."""
     gateway = session.market.gateway
     traffic = gateway.traffic(ACCOUNT)
     refused, lockouts = len(traffic.refused), len(traffic.lockouts)
@@ -217,7 +219,8 @@ def attack_logon(session: TradingSession, wiretap: LogonWiretap, attempt: str, t
         raise KeyError(f"no attack called {attempt!r} (known: {', '.join(ATTEMPTS)})")
     session.run(1.0)
     answers = [type(a.received[-1]).__name__ if a.received else "no answer" for a in attackers]
-    session.run(then)
+    exchange = session.market.exchange
+    session.run_until(lambda: len(exchange.records(ACCOUNT).orders) > orders_before, then)
     return Attack(
         attempt,
         answers,

@@ -61,7 +61,8 @@ def reconcile(system, records: AccountRecords) -> Reconciliation:  # noqa: ANN00
     for clid, mine in ours.items():
         if clid in records.orders:
             continue
-        if mine.status != "rejected":
+        # Refused by the venue, or written off before it was ever sent: the exchange has no record.
+        if mine.status not in ("rejected", "expired"):
             diff.append(f"order {clid} is {mine.status} in the system but the exchange never accepted it")
     if stored is not None:
         result.archived = stored.judged

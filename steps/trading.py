@@ -19,6 +19,17 @@ def orders_sent(context, count, limit):
     assert sent >= count, f"only {sent} new orders reached the venue in {s.now:g} simulated seconds"
 
 
+@when(
+    "the market trades on until the system has sent {count:Count} amendments, "
+    "within {limit:Count} more seconds"
+)
+def amendments_sent(context, count, limit):
+    # The strategy amends when a resting order's price falls behind the market: some markets give 10
+    # in 600 s, some 2 in 1,200 s. The Then judges the count; this only gives the market the time.
+    s = trading(context)
+    s.run_until(lambda: len(s.tap.amendments) >= count, limit, step=10.0)
+
+
 @then("an order above the risk limit is refused by risk and not counted as a system error")
 def risk_apart(context):
     s = trading(context)

@@ -88,6 +88,7 @@ class TradingSystem:
             ledger=self.ledger,
             perf=self.perf,
             carries=lambda session: self.optimizer.carries(session),
+            sees=self._sees,
         )
         self.optimizer = TradingSystemOptimizer(
             venue,
@@ -285,6 +286,10 @@ class TradingSystem:
         if self.optimizer.running:
             self.optimizer.stop()
             self.optimizer.start()
+
+    def _sees(self, symbol: str) -> bool:
+        """Whether the system sees ``symbol``'s market now: its feed is fresh and its book whole."""
+        return not (self.market_data.is_stale(symbol) or self.market_data.recovering(symbol))
 
     def _request_snapshot(self, symbol: str) -> None:
         if self._feed is not None:

@@ -42,6 +42,7 @@ from prometheus_client.core import (
 
 from system.component import Component, Health, HealthState, Periodic
 from system.errors import InvalidInput
+from system.orders import EXPIRED
 from system.perf import PerformanceAnalyzer
 from venue.clock import Clock, Timer, TimerHandle
 from venue.messages import Side
@@ -441,9 +442,10 @@ class AdvancedMonitoringFramework(Periodic):
         for record in (*self._open_orders, *fresh):
             if record.live or record.pending is not None:
                 still_open.append(record)
-            else:
+                continue
+            if record.status != EXPIRED:  # one never sent is no order of the venue's
                 self._tally(record, self._done_sides, self._done_per)
-                self._arrival.pop(record.first_cl_ord_id, None)
+            self._arrival.pop(record.first_cl_ord_id, None)
         self._open_orders = still_open
         sides = {key: list(sums) for key, sums in self._done_sides.items()}
         per = {symbol: list(sums) for symbol, sums in self._done_per.items()}

@@ -44,6 +44,7 @@ PARTIALLY_FILLED = "partially_filled"
 FILLED = "filled"
 CANCELLED = "cancelled"
 REJECTED = "rejected"
+EXPIRED = "expired"  # never sent: decided while no session was up, on a market no longer seen at logon
 LIVE_STATUSES = (PENDING_NEW, NEW, PARTIALLY_FILLED)
 
 # Rejects caused by the market's state, not by a mistake of the system.
@@ -118,14 +119,17 @@ class TradingExecutionEngine(Lifecycle):
         perf: Any = None,
         id_prefix: str = "ALU",
         carries: Callable[[object], bool] = lambda _session: False,
+        sees: Callable[[str], bool] = lambda _symbol: True,
     ) -> None:
         """``send`` sends a message on a session and names the session (anything true), or returns
         something false when no session is live; ``carries(session)`` says whether a session that
-        ``send`` named is still up (by default none is: every pending request is sent again)."""
+        ``send`` named is still up (by default none is: every pending request is sent again);
+        ``sees(symbol)`` whether the system sees that market now (its feed fresh, its book whole)."""
         super().__init__()
         self._clock = clock
         self._send = send
         self._carries = carries
+        self._sees = sees
         self._risk = risk
         self._ledger = ledger
         self._perf = perf
@@ -151,6 +155,7 @@ class TradingExecutionEngine(Lifecycle):
         self.fills = 0
         self.duplicates = 0
         self.resends = 0
+        self.expired = 0  # new orders written off unsent (see on_session_ready)
         self.unmatched = 0
         self.cancel_rejects = 0
         self._recovering = False  # rebuilding the orders from the venue's replay (recover_from_venue)
@@ -371,6 +376,11 @@ class TradingExecutionEngine(Lifecycle):
             if record.sent_on and self._carries(record.sent_on):
                 continue
             sent_before = bool(record.sent_on)
+            if not sent_before and record.pending == "new" and not self._sees(record.symbol):
+                # Decided on a market the system has not seen since (a gateway crash takes the
+                # feed with the sessions): sent now it would trade blind. The venue never had it.
+                self._expire(record)
+                continue
             record.sent_on = self._send(record.last_message)
             if not record.sent_on:
                 return  # no session after all; the next on_session_ready tries again
@@ -558,6 +568,13 @@ class TradingExecutionEngine(Lifecycle):
             if self._perf is not None:
                 self._perf.record("decision_to_ack", self._clock.now() - record.sent_at)
 
+    def _expire(self, record: OrderRecord) -> None:
+        record.status = EXPIRED
+        record.answered = True  # no answer will come, and no latency sample: it never left
+        record.leaves_qty = 0
+        self._clear_pending(record)
+        self.expired += 1
+
     @staticmethod
     def _clear_pending(record: OrderRecord) -> None:
         record.pending = None
@@ -589,6 +606,7 @@ class TradingExecutionEngine(Lifecycle):
             f"{n}.risk_rejects": float(self.risk_rejects),
             f"{n}.market_rejects": float(self.market_rejects),
             f"{n}.resends": float(self.resends),
+            f"{n}.expired": float(self.expired),
             f"{n}.duplicates": float(self.duplicates),
         }
 

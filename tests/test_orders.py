@@ -387,6 +387,26 @@ def test_ready_resends_only_what_went_out_on_a_session_now_gone(session_up, sent
     assert engine.order(cl).status == "new" and engine.errors == 0
 
 
+def test_an_unsent_order_on_a_market_no_longer_seen_is_written_off_at_logon_not_sent():
+    # A gateway crash takes the feed with the sessions: an order decided at that instant waits for a
+    # session, and by the logon the system has not seen its market for longer than it trusts.
+    seen = {"AAA": True, "BBB": True}
+    engine, venue, _risk, _ledger, perf, _clock = make(sees=lambda symbol: seen[symbol])
+    c = place(engine)  # sent, then lost with its session: only a resend can learn its fate
+    venue.take()
+    venue.up = False
+    a, b = place(engine), place(engine, symbol="BBB")
+    seen["AAA"] = False
+    venue.up = True
+    engine.on_session_ready()
+    new_orders = [m.cl_ord_id for m in venue.received if isinstance(m, NewOrder)]
+    assert new_orders == [c, c, b]  # a never leaves; b's market is seen; c goes again, seen or not
+    assert engine.order(a).status == "expired" and not engine.order(a).live
+    assert engine.order(a).pending is None and engine.expired == 1
+    assert perf.records == [] and engine.errors == 0
+    assert engine.open_orders("AAA") == [engine.order(c)]
+
+
 def test_risk_reject_counted_apart():
     engine, venue, risk, ledger, *_ = make()
     place(engine, qty=10)

@@ -18,6 +18,7 @@ Feature: The WS4-P5 trading baseline is maintained
     Given a normal market in 3 symbols
     And the trading system trades on it with its default configuration
     When the market trades for 600 seconds
+    And the market trades on until the system has sent 10 amendments, within 6,000 more seconds
     Then the system error rate is at most 0%, over at least 500 orders
     And an order above the risk limit is refused by risk and not counted as a system error
     And an amendment above the risk limit is refused by risk and never reaches the exchange
