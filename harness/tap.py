@@ -76,7 +76,7 @@ class VenueTap:
         self.amendments: dict[str, ReplaceOrder] = {}  # replace requests sent, by their client id
         self.amendments_answered: set[str] = set()  # ... that the venue answered (done or refused)
         self.answer_times = array("d")  # simulated arrival time of every execution report and cancel reject
-        self._seq_arrivals: dict[int, float] = {}  # the account's exec_seq -> its first arrival
+        self.answer_seqs = array("q")  # ... and its exec_seq (0: unnumbered), beside its time
         self.violations: list[Violation] = []
         self.gaps: list[tuple[float, str]] = []  # (time, symbol) of every gap the feed showed
         self._seqs: dict[str, int] = {}
@@ -113,8 +113,7 @@ class VenueTap:
             kind = type(body)
             if kind is ExecutionReport or kind is CancelReject:
                 self.answer_times.append(self._trigger)
-                if body.exec_seq > 0:
-                    self._seq_arrivals.setdefault(body.exec_seq, self._trigger)
+                self.answer_seqs.append(body.exec_seq)
                 self._carriers.pop(body.cl_ord_id, None)
                 if kind is ExecutionReport:
                     self._answer(body)
@@ -240,12 +239,16 @@ class VenueTap:
         exec_seq order, per answered new order: once it and every report numbered before it had
         arrived, on whichever session. Reports of a pool's sessions arrive out of that order, and a
         system must apply them in it; an answer after a number that never arrived is left out."""
+        first: dict[int, float] = {}  # exec_seq -> its first arrival (a replay may bring it again)
+        for seq, t in zip(self.answer_seqs, self.answer_times, strict=True):
+            if seq > 0 and seq not in first:
+                first[seq] = t
         ready: dict[int, float] = {}
         latest, expected = 0.0, None
-        for seq in sorted(self._seq_arrivals):
+        for seq in sorted(first):
             if expected is not None and seq != expected:
                 break
-            latest = max(latest, self._seq_arrivals[seq])
+            latest = max(latest, first[seq])
             ready[seq] = latest
             expected = seq + 1
         return [

@@ -65,16 +65,12 @@ def advance(context, seconds: float) -> None:
 
 
 @when("the market trades for {seconds:d} seconds")
+@when("the market trades on for {seconds:d} more seconds")
 def market_trades(context, seconds):
     if in_session(context):
         trading(context).run(seconds)
     else:
         advance(context, seconds)
-
-
-@when("the market trades on for {seconds:d} more seconds")
-def market_trades_on(context, seconds):
-    market_trades(context, seconds)
 
 
 @then("the client has seen a gap in the sequence numbers and recovered from a snapshot")
